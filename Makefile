@@ -1,0 +1,75 @@
+# devfin: `make run` runs the whole pipeline through Airflow on the embedded default;
+# `make test` runs the whole test suite. Both install what they need first.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Airflow of the embedded run: everything under the repo, SQLite metadata, no example DAGs.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN := sqlite:///$(CURDIR)/.airflow/airflow.db
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
+export DEVFIN_REPO_DIR ?= $(CURDIR)
+ifeq ($(WAREHOUSE),postgres)
+export DEVFIN_WAREHOUSE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/devfin
+endif
+
+# pip here prints a warning for each package about a local index folder it cannot read.
+# A filter that keeps the exit status of the command before it (with pipefail) and never fails itself.
+PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# duckdb 2.0's bindings report "leaked" objects at interpreter exit when duckdb-engine and Great
+# Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
+EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
+
+.PHONY: help install airflow-init run test test-unit lint lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing the pinned requirements into $(VENV) (a few minutes the first time)"
+	$(BIN)/python -m pip install -q -r requirements.txt 2>&1 | $(PIP_QUIET)
+	$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the lock and devfin (editable)
+
+$(AIRFLOW_HOME)/airflow.db: $(STAMP)
+	@mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -30 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+
+airflow-init: $(AIRFLOW_HOME)/airflow.db ## initialise Airflow's SQLite metadata under .airflow/
+
+run: install airflow-init ## run the ingest DAGs and the marts DAG through Airflow, then print a summary
+	@if [ "$(WAREHOUSE)" = postgres ]; then \
+	  psql -h 127.0.0.1 -U postgres -tc "select 1 from pg_database where datname = 'devfin'" | grep -q 1 \
+	    || psql -h 127.0.0.1 -U postgres -c "create database devfin"; fi
+	$(BIN)/airflow dags test ingest_adb_pds 2>&1 | $(EXIT_NOISE)
+	$(BIN)/airflow dags test ingest_cdia 2>&1 | $(EXIT_NOISE)
+	$(BIN)/airflow dags test build_marts 2>&1 | $(EXIT_NOISE)
+	@$(BIN)/devfin summary
+
+test: install ## lint, then the whole test suite (unit, DAG integrity, integration)
+	$(BIN)/ruff check include dags tests
+	$(BIN)/python -m pytest 2>&1 | $(EXIT_NOISE)
+
+test-unit: install ## only the unit tests: no network, database or Airflow
+	$(BIN)/python -m pytest tests/unit
+
+lint: install ## ruff
+	$(BIN)/ruff check include dags tests
+
+lock: ## re-resolve requirements.in into the pinned requirements.txt
+	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)
+	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 -o requirements.txt
+
+clean: ## remove the embedded run's state (warehouse, archive, Airflow metadata), not .venv
+	rm -rf .airflow warehouse data reports

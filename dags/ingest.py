@@ -1,0 +1,72 @@
+"""
+### Ingest DAGs: `ingest_adb_pds`, `ingest_cdia`
+
+One DAG per source. Each run fetches the source's data sheets, archives every body, parses them
+into typed records, checks them with the Great Expectations suites in `expectations/`, and loads
+the sheet versions that pass (and are new) into `staging.*`, with `audit.*` saying what happened
+to every sheet. A sheet that cannot be parsed or fails a critical check is quarantined, never
+dropped. The `load` task updates the source's Asset, which schedules `build_marts`.
+
+Each task is one call into `devfin.pipeline`; the stages hand over through files in the run
+directory, so any task can be cleared and re-run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+from devfin.sources import SOURCE_KEYS, staging_asset_uri
+
+DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(minutes=5)}
+
+
+def build_ingest_dag(source: str) -> object:
+    @dag(
+        dag_id=f"ingest_{source}",
+        schedule="@daily",
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        doc_md=__doc__,
+        tags=["devfin", "ingest", source],
+    )
+    def ingest() -> None:
+        @task
+        def fetch(run_id: str | None = None) -> dict[str, int]:
+            from devfin.pipeline import fetch_sheets
+            from devfin.settings import load_settings
+
+            return fetch_sheets(source, run_id, load_settings())
+
+        @task
+        def parse(run_id: str | None = None) -> dict[str, int]:
+            from devfin.pipeline import parse_sheets
+            from devfin.settings import load_settings
+
+            return parse_sheets(source, run_id, load_settings())
+
+        @task
+        def validate(run_id: str | None = None) -> dict[str, int]:
+            from devfin.pipeline import validate_sheets
+            from devfin.settings import load_settings
+
+            return validate_sheets(source, run_id, load_settings())
+
+        @task(outlets=[Asset(staging_asset_uri(source))])
+        def load(run_id: str | None = None) -> dict[str, int]:
+            from devfin.pipeline import load_sheets
+            from devfin.settings import load_settings
+
+            return load_sheets(source, run_id, load_settings())
+
+        fetch() >> parse() >> validate() >> load()
+
+    return ingest()
+
+
+for _source in SOURCE_KEYS:
+    build_ingest_dag(_source)

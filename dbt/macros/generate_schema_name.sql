@@ -1,0 +1,8 @@
+{#- A custom schema is used verbatim (`marts`, not `main_marts`); models without one use the target's schema. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

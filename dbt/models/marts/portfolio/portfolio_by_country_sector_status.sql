@@ -1,0 +1,50 @@
+-- The ADB portfolio by country, primary sector and project status: how many projects and how much financing.
+with
+
+projects as (
+
+    select * from {{ ref('int_projects_financing_summed') }}
+
+),
+
+keyed as (
+
+    select
+        -- an unstated key is its own group rather than a null, so the grain stays testable
+        coalesce(projects.country, 'Unspecified') as country,
+        coalesce(projects.sector, 'Unspecified') as sector,
+        coalesce(projects.project_status, 'Unspecified') as project_status,
+        projects.is_usd,
+        -- amounts in another currency are counted, not summed into US dollars
+        case when projects.is_usd then projects.financing_adb end as financing_adb_usd,
+        case when projects.is_usd then projects.financing_cofinancing end as financing_cofinancing_usd,
+        case when projects.is_usd then projects.financing_counterpart end as financing_counterpart_usd,
+        case when projects.is_usd then projects.financing_total end as financing_total_usd
+
+    from projects
+
+),
+
+final as (
+
+    select
+        keyed.country,
+        keyed.sector,
+        keyed.project_status,
+        count(*) as project_count,
+        count(case when not keyed.is_usd then 1 end) as non_usd_project_count,
+        cast(sum(keyed.financing_adb_usd) as numeric(18, 2)) as financing_adb_usd,
+        cast(sum(keyed.financing_cofinancing_usd) as numeric(18, 2)) as financing_cofinancing_usd,
+        cast(sum(keyed.financing_counterpart_usd) as numeric(18, 2)) as financing_counterpart_usd,
+        cast(sum(keyed.financing_total_usd) as numeric(18, 2)) as financing_total_usd
+
+    from keyed
+
+    group by
+        keyed.country,
+        keyed.sector,
+        keyed.project_status
+
+)
+
+select * from final

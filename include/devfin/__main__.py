@@ -1,0 +1,7 @@
+"""`python -m devfin`."""
+
+import sys
+
+from devfin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""The `devfin` command line: the pipeline's stages from a shell, without Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from devfin.errors import DevfinError, ParseError
+from devfin.records import parsed_sheet_to_json
+from devfin.settings import load_settings
+from devfin.sources import SOURCE_KEYS, detect_source, get_source
+
+
+def _parse_command(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.paths:
+        content = path.read_bytes()
+        try:
+            source = args.source or detect_source(path.resolve().parts, content)
+            sheet = get_source(source).parse(
+                content, sheet_id=path.stem, url=path.resolve().as_uri()
+            )
+        except (ParseError, ValueError) as error:
+            print(f"devfin parse: {path}: {error}", file=sys.stderr)
+            status = 1
+            continue
+        print(json.dumps({"path": str(path), **parsed_sheet_to_json(sheet)}, ensure_ascii=False))
+    return status
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from devfin.pipeline import run_all, summarize
+
+    settings = load_settings()
+    changes = {"sample_dir": args.source}
+    if args.warehouse:
+        changes["warehouse_url"] = args.warehouse
+    settings = dataclasses.replace(settings, **changes)
+    load_id = args.load_id or f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
+    sources = tuple(s for s in SOURCE_KEYS if (settings.sample_dir / s).is_dir())
+    if not sources:
+        print(
+            f"devfin run: {args.source} has no folder named after a source "
+            f"({', '.join(SOURCE_KEYS)})",
+            file=sys.stderr,
+        )
+        return 2
+    run_all(load_id, settings, sources)
+    print(summarize(settings))
+    return 0
+
+
+def _summary_command(args: argparse.Namespace) -> int:
+    from devfin.pipeline import summarize
+
+    print(summarize(load_settings()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devfin", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each stage's progress")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="parse saved sheets and print one JSON record each")
+    parse.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parse.add_argument("--source", choices=SOURCE_KEYS, help="the source (default: detected)")
+    parse.set_defaults(handler=_parse_command)
+
+    run = commands.add_parser("run", help="run every stage in this process, then dbt build")
+    run.add_argument(
+        "--source",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="a folder with one sub-folder of saved sheets per source key",
+    )
+    run.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    run.add_argument("--load-id", help="the run id (default: cli__<UTC timestamp>)")
+    run.set_defaults(handler=_run_command)
+
+    summary = commands.add_parser("summary", help="print the summary of the latest runs")
+    summary.set_defaults(handler=_summary_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.handler(args)
+    except DevfinError as error:
+        print(f"devfin {args.command}: {error}", file=sys.stderr)
+        return 1

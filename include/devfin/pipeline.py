@@ -1,0 +1,473 @@
+"""The stages of a run, as plain functions: the DAG tasks and the CLI call these and only these.
+
+Stages hand over through files in the run directory (`Settings.run_dir`), so each Airflow task
+passes only the source and run id, and a re-run of a task gives the same result:
+
+    fetch_sheets → fetched.jsonl    (bodies in the archive, attempts in raw.fetches)
+    parse_sheets → parsed.jsonl, parse_failures.jsonl
+    validate_sheets → checks.jsonl
+    load_sheets  → staging.*, audit.* in one transaction
+    build_marts  → dbt build
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from devfin import warehouse
+from devfin.archive import Archive
+from devfin.errors import DevfinError, ParseError
+from devfin.fetching import FetchResult, LocalDirectorySource, fetch_all, utc_now
+from devfin.records import (
+    RECORD_TYPES,
+    ParsedSheet,
+    as_dict,
+    parsed_sheet_from_json,
+    parsed_sheet_to_json,
+)
+from devfin.settings import Settings
+from devfin.sources import get_source
+from devfin.validation import CheckResult, critical_failures, load_suites, validate_tables
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 500
+
+
+class DbtError(DevfinError):
+    """`dbt build` failed."""
+
+
+@contextmanager
+def open_warehouse(settings: Settings) -> Iterator[Engine]:
+    """An engine on the warehouse with the contract's schema in place, disposed afterwards.
+
+    Disposing matters on DuckDB: one process at a time may hold the file for writing.
+    """
+    if settings.warehouse_kind == "duckdb":
+        Path(sa.engine.make_url(settings.warehouse_url).database or "").parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    engine = warehouse.create_engine(settings.warehouse_url)
+    try:
+        warehouse.ensure_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _write_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".partial")
+    with temporary.open("w", encoding="utf-8") as out:
+        for item in items:
+            out.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+    temporary.replace(path)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise DevfinError(f"{path} is missing: run the stage before this one first")
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _fetch_from_json(item: dict[str, Any]) -> FetchResult:
+    return FetchResult(**{**item, "fetched_at": datetime.fromisoformat(item["fetched_at"])})
+
+
+# --- fetch -------------------------------------------------------------------------------------
+
+
+def fetch_sheets(
+    source: str,
+    load_id: str,
+    settings: Settings,
+    ids: frozenset[str] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> dict[str, int]:
+    """Discover and fetch the sheets of a source, archive each body, record each attempt."""
+    started_at = clock()
+    local = LocalDirectorySource(source, settings.sample_dir / source)
+    refs = local.discover(ids)
+    log.info("%s: %d sheets discovered in %s", source, len(refs), local.directory)
+    results = list(fetch_all(local, refs, Archive(settings.archive_dir), clock))
+    run_dir = settings.run_dir(source, load_id)
+    _write_jsonl(run_dir / "run.json", [{"started_at": started_at.isoformat()}])
+    _write_jsonl(run_dir / "fetched.jsonl", [dataclasses.asdict(r) for r in results])
+    with open_warehouse(settings) as engine, engine.begin() as conn:
+        conn.execute(
+            warehouse.fetches.delete().where(
+                (warehouse.fetches.c.load_id == load_id) & (warehouse.fetches.c.source == source)
+            )
+        )
+        warehouse.insert_rows(
+            conn,
+            warehouse.fetches,
+            [{"load_id": load_id, **dataclasses.asdict(r)} for r in results],
+        )
+    failed = sum(not r.ok for r in results)
+    log.info("%s: %d fetched, %d failed", source, len(results) - failed, failed)
+    return {"fetched": len(results), "failed": failed}
+
+
+# --- parse -------------------------------------------------------------------------------------
+
+
+def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
+    """Parse every fetched body; a page that does not parse becomes a quarantine entry."""
+    run_dir = settings.run_dir(source, load_id)
+    fetched = [_fetch_from_json(item) for item in _read_jsonl(run_dir / "fetched.jsonl")]
+    parser = get_source(source)
+    archive = Archive(settings.archive_dir)
+    parsed: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for number, result in enumerate((r for r in fetched if r.ok), start=1):
+        meta = {
+            "sheet_id": result.sheet_id,
+            "sheet_version": result.content_sha256,
+            "source_url": result.url,
+            "fetched_at": result.fetched_at.isoformat(),
+        }
+        try:
+            sheet = parser.parse(
+                archive.get(result.content_sha256), sheet_id=result.sheet_id, url=result.url
+            )
+        except ParseError as error:
+            log.warning("%s: quarantined at parse: %s", source, error)
+            failures.append({**meta, "reason_code": error.reason, "message": str(error)})
+            continue
+        parsed.append({**meta, "sheet": parsed_sheet_to_json(sheet)})
+        if number % PROGRESS_EVERY == 0:
+            log.info("%s: parsed %d of %d sheets", source, number, len(fetched))
+    _write_jsonl(run_dir / "parsed.jsonl", parsed)
+    _write_jsonl(run_dir / "parse_failures.jsonl", failures)
+    log.info("%s: %d parsed, %d failed to parse", source, len(parsed), len(failures))
+    return {"parsed": len(parsed), "parse_failed": len(failures)}
+
+
+# --- validate ----------------------------------------------------------------------------------
+
+
+def _staging_rows(item: dict[str, Any], sheet: ParsedSheet, load_id: str) -> dict[str, list[dict]]:
+    """The staging rows of one parsed sheet, by table, with the provenance columns filled."""
+    meta = {
+        "sheet_id": item["sheet_id"],
+        "sheet_version": item["sheet_version"],
+        "source_url": item["source_url"],
+        "fetched_at": datetime.fromisoformat(item["fetched_at"]),
+        "load_id": load_id,
+    }
+    parent = {
+        **meta,
+        "parser_version": sheet.parser_version,
+        "provenance": warehouse.dumps(sheet.provenance),
+        "missing_labels": warehouse.dumps(list(sheet.missing_labels)),
+        **as_dict(sheet.record),
+    }
+    rows = {sheet.record.table: [parent]}
+    for record_type in RECORD_TYPES[sheet.source][1:]:
+        rows[record_type.table] = [{**meta, **as_dict(r)} for r in sheet.rows(record_type.table)]
+    return rows
+
+
+def _frames(source: str, items: list[dict[str, Any]], load_id: str) -> dict[str, Any]:
+    """One pandas DataFrame per staging table, dates as datetimes and amounts as floats for GX."""
+    import pandas as pd
+
+    by_table: dict[str, list[dict[str, Any]]] = {t.table: [] for t in RECORD_TYPES[source]}
+    for item in items:
+        for table, rows in _staging_rows(
+            item, parsed_sheet_from_json(item["sheet"]), load_id
+        ).items():
+            by_table[table] += [{k: _for_frame(v) for k, v in row.items()} for row in rows]
+    return {table: pd.DataFrame(rows) for table, rows in by_table.items()}
+
+
+def _for_frame(value: Any) -> Any:
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
+    """Run the GX suites of the source's staging tables on the parsed sheets."""
+    run_dir = settings.run_dir(source, load_id)
+    items = _read_jsonl(run_dir / "parsed.jsonl")
+    suites = load_suites(settings.expectations_dir)
+    results = validate_tables(_frames(source, items, load_id), suites) if items else []
+    _write_jsonl(run_dir / "checks.jsonl", [dataclasses.asdict(r) for r in results])
+    failed = sum(not r.success for r in results)
+    held = len(critical_failures(results))
+    log.info(
+        "%s: %d checks passed, %d failed; %d sheets fail a critical check",
+        source,
+        len(results) - failed,
+        failed,
+        held,
+    )
+    return {"checks_passed": len(results) - failed, "checks_failed": failed, "critical": held}
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def _quarantine_id(load_id: str, sheet_id: str, version: str | None, stage: str) -> str:
+    key = f"{load_id}\0{sheet_id}\0{version}\0{stage}".encode()
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def load_sheets(
+    source: str, load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """Load the run into the warehouse in one transaction: staging rows of every sheet version
+    that passed and is new, its quarantine and DQ results, and its `audit.load_runs` row."""
+    run_dir = settings.run_dir(source, load_id)
+    started_at = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"])
+    fetched = _read_jsonl(run_dir / "fetched.jsonl")
+    items = _read_jsonl(run_dir / "parsed.jsonl")
+    parse_failures = _read_jsonl(run_dir / "parse_failures.jsonl")
+    checks = [
+        CheckResult(**{**c, "failing_sheets": [tuple(k) for k in c["failing_sheets"]]})
+        for c in _read_jsonl(run_dir / "checks.jsonl")
+    ]
+    held = critical_failures(checks)
+    now = clock()
+
+    quarantined = [
+        _quarantine_row(
+            load_id, source, failure, "parse", failure["reason_code"], failure["message"], None, now
+        )
+        for failure in parse_failures
+    ]
+    candidates: list[dict[str, Any]] = []
+    for item in items:
+        key = (item["sheet_id"], item["sheet_version"])
+        if key in held:
+            reasons = held[key]
+            message = "; ".join(f"{r.suite}: {r.check_name} failed" for r in reasons)
+            quarantined.append(
+                _quarantine_row(
+                    load_id,
+                    source,
+                    item,
+                    "validate",
+                    reasons[0].check_name,
+                    message,
+                    warehouse.dumps(item["sheet"]),
+                    now,
+                )
+            )
+        else:
+            candidates.append(item)
+
+    with open_warehouse(settings) as engine, engine.begin() as conn:
+        for table in warehouse.AUDIT_TABLES:
+            conn.execute(
+                table.delete().where((table.c.load_id == load_id) & (table.c.source == source))
+            )
+        present = warehouse.loaded_versions(
+            conn, source, ((i["sheet_id"], i["sheet_version"]) for i in candidates)
+        )
+        new: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in candidates:
+            key = (item["sheet_id"], item["sheet_version"])
+            if key not in present:
+                new.setdefault(key, item)  # the same version twice in one run loads once
+        rows_loaded = 0
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for item in new.values():
+            for table, rows in _staging_rows(
+                item, parsed_sheet_from_json(item["sheet"]), load_id
+            ).items():
+                by_table.setdefault(table, []).extend(rows)
+        for table, rows in by_table.items():
+            rows_loaded += warehouse.insert_rows(conn, warehouse.STAGING_TABLES[table], rows)
+        warehouse.insert_rows(conn, warehouse.quarantine, quarantined)
+        warehouse.insert_rows(
+            conn, warehouse.dq_results, [_dq_row(load_id, source, c, now) for c in checks]
+        )
+        counts = {
+            "sheets_fetched": len(fetched),
+            "sheets_failed": sum(item["content_sha256"] is None for item in fetched),
+            "sheets_parsed": len(items),
+            "sheets_quarantined": len(quarantined),
+            "sheets_unchanged": len(candidates) - len(new),
+            "sheets_loaded": len(new),
+            "rows_loaded": rows_loaded,
+            "checks_passed": sum(c.success for c in checks),
+            "checks_failed": sum(not c.success for c in checks),
+        }
+        warehouse.insert_rows(
+            conn,
+            warehouse.load_runs,
+            [
+                {
+                    "load_id": load_id,
+                    "source": source,
+                    "started_at": started_at,
+                    "finished_at": now,
+                    **counts,
+                }
+            ],
+        )
+    log.info(
+        "%s: %d loaded (%d rows), %d unchanged, %d quarantined, %d failed to fetch",
+        source,
+        counts["sheets_loaded"],
+        rows_loaded,
+        counts["sheets_unchanged"],
+        counts["sheets_quarantined"],
+        counts["sheets_failed"],
+    )
+    return counts
+
+
+def _quarantine_row(
+    load_id: str,
+    source: str,
+    item: dict[str, Any],
+    stage: str,
+    reason: str,
+    message: str,
+    record_json: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "quarantine_id": _quarantine_id(load_id, item["sheet_id"], item["sheet_version"], stage),
+        "load_id": load_id,
+        "source": source,
+        "sheet_id": item["sheet_id"],
+        "sheet_version": item["sheet_version"],
+        "source_url": item["source_url"],
+        "stage": stage,
+        "reason_code": reason,
+        "message": message,
+        "record_json": record_json,
+        "quarantined_at": now,
+    }
+
+
+def _dq_row(load_id: str, source: str, check: CheckResult, now: datetime) -> dict[str, Any]:
+    return {
+        "load_id": load_id,
+        "source": source,
+        "suite": check.suite,
+        "check_name": check.check_name,
+        "expectation_type": check.expectation_type,
+        "severity": check.severity,
+        "column_name": check.column_name,
+        "success": check.success,
+        "element_count": check.element_count,
+        "unexpected_count": check.unexpected_count,
+        "sample_values": warehouse.dumps(check.sample_values),
+        "sheet_ids": warehouse.dumps(sorted({sheet_id for sheet_id, _ in check.failing_sheets})),
+        "message": check.message,
+        "checked_at": now,
+    }
+
+
+# --- marts -------------------------------------------------------------------------------------
+
+
+def build_marts(load_id: str, settings: Settings) -> dict[str, int]:
+    """`dbt build` the project against the warehouse; returns the marts and their row counts.
+
+    dbt runs in a child process: in-process, dbt-duckdb keeps the DuckDB file open with its own
+    configuration, which would lock this process out of the warehouse until it exits.
+    """
+    with open_warehouse(settings):
+        pass  # the staging tables dbt reads from must exist even before the first load
+    run_dir = settings.dbt_run_dir(load_id)
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--project-dir", str(settings.dbt_project_dir),
+        "--profiles-dir", str(settings.dbt_project_dir),
+        "--target-path", str(run_dir / "target"),
+        "--log-path", str(run_dir / "logs"),
+    ]  # fmt: skip
+    env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    log.info("running %s", " ".join(command))
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    for line in completed.stdout.splitlines():
+        log.info("dbt: %s", line)
+    if completed.returncode != 0:
+        raise DbtError(
+            f"dbt build failed (exit {completed.returncode}): {_dbt_failures(run_dir)}"
+            f"\n{completed.stderr[-2000:]}"
+        )
+    with open_warehouse(settings) as engine:
+        marts = warehouse.table_counts(engine, "marts")
+    log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
+    return marts
+
+
+def _dbt_failures(run_dir: Path) -> str:
+    """The failed nodes of a dbt run, from its run_results.json, as one line."""
+    path = run_dir / "target" / "run_results.json"
+    if not path.exists():
+        return f"dbt wrote no run results; see {run_dir / 'logs'}"
+    results = json.loads(path.read_text())["results"]
+    failed = [
+        f"{r['unique_id']}: {r['status']} {r.get('message') or ''}".strip()
+        for r in results
+        if r["status"] in ("error", "fail", "runtime error")
+    ]
+    return "; ".join(failed) or f"no failed node recorded; see {run_dir / 'logs'}"
+
+
+def publish_report(settings: Settings) -> str:
+    """Write the static data-quality report; returns its path."""
+    from devfin.report import write_dq_report
+
+    with open_warehouse(settings) as engine:
+        path = write_dq_report(engine, settings)
+    log.info("data-quality report: %s", path)
+    return str(path)
+
+
+def summarize(settings: Settings) -> str:
+    """The run summary: sheets seen / loaded / quarantined, checks, marts, where things are."""
+    from devfin.report import summary
+
+    with open_warehouse(settings) as engine:
+        return summary(engine, settings)
+
+
+# --- one process, for scripting ----------------------------------------------------------------
+
+
+def ingest(
+    source: str, load_id: str, settings: Settings, ids: frozenset[str] | None = None
+) -> dict[str, int]:
+    """fetch → parse → validate → load for one source, in this process."""
+    fetch_sheets(source, load_id, settings, ids)
+    parse_sheets(source, load_id, settings)
+    validate_sheets(source, load_id, settings)
+    return load_sheets(source, load_id, settings)
+
+
+def run_all(load_id: str, settings: Settings, sources: tuple[str, ...]) -> dict[str, Any]:
+    """Every source, then the marts: what the DAGs do, in one process."""
+    counts = {source: ingest(source, load_id, settings) for source in sources}
+    marts = build_marts(load_id, settings)
+    return {"sources": counts, "marts": marts, "report": publish_report(settings)}

@@ -1,0 +1,141 @@
+"""Normalisation of the text, dates, amounts and quantities written on data sheets."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+# No-break spaces are layout artefacts of the HTML pages, never content.
+_NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+_HORIZONTAL_SPACE = re.compile(r"[ \t]+")
+_BLANK_LINE_RUN = re.compile(r"\n{3,}")
+# Sheets write "-" for "no value".
+_EMPTY_MARKERS = frozenset({"", "-"})
+
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_DAY_MONTH_YEAR = re.compile(r"(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})")
+_MONTH_YEAR = re.compile(r"(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})")
+
+_CURRENCY_PREFIX = re.compile(r"(?:US\$|USD|\$)\s*", re.IGNORECASE)
+_SCALED_NUMBER = re.compile(
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<scale>thousand|million|billion))?",
+    re.IGNORECASE,
+)
+_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+_CENT = Decimal("0.01")
+
+_HTML_SNIFF_CHARS = 1024
+
+
+def clean_text(value: str | None) -> str | None:
+    """Normalised text (NBSP, doubled apostrophes, runs of spaces), or None when empty or "-"."""
+    if value is None:
+        return None
+    # The pages escape apostrophes SQL-style ("People''s"); the data has one.
+    text = value.translate(_NO_BREAK_SPACES).replace("''", "'")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    # Paragraph breaks are content: keep them, but at most one blank line between paragraphs.
+    text = _BLANK_LINE_RUN.sub("\n\n", "\n".join(lines)).strip()
+    return None if text in _EMPTY_MARKERS else text
+
+
+def parse_date(value: str | None) -> date | None:
+    """A day date written "14 Sep 2020" or "14 September 2020"; None when empty or "-"."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = _DAY_MONTH_YEAR.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a date (expected like '14 Sep 2020'): {value!r}")
+    month = _month_number(match["month"], value)
+    try:
+        return date(int(match["year"]), month, int(match["day"]))
+    except ValueError as error:
+        raise ValueError(f"not a date ({error}): {value!r}") from error
+
+
+def parse_month(value: str | None) -> date | None:
+    """A month written "Nov 2020" or "March 2018", as its first day; None when empty or "-"."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = _MONTH_YEAR.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a month (expected like 'Nov 2020'): {value!r}")
+    return date(int(match["year"]), _month_number(match["month"], value), 1)
+
+
+def parse_amount(value: str | None) -> Decimal | None:
+    """A money amount ("400,000.00", "US$ 427.3 million") to the cent; None when empty or "-"."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    prefix = _CURRENCY_PREFIX.match(text)
+    number = text[prefix.end() :] if prefix else text
+    # Half-up is how money is rounded on paper; quantising keeps numeric(18,2) exact.
+    return _scaled_number(number, value).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(value: str | None) -> Decimal | None:
+    """A plain quantity ("82,400", "1.5 million") with the precision it was written with."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    return _scaled_number(text, value)
+
+
+def parse_int_quantity(value: str | None) -> int | None:
+    """A whole quantity such as a population ("30 million", "30,000,000"); None when empty."""
+    quantity = parse_decimal(value)
+    if quantity is None:
+        return None
+    if quantity != quantity.to_integral_value():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(quantity)
+
+
+def page_text(content: str | bytes) -> str:
+    """The text of a saved page: UTF-8 decoded, byte-order mark dropped, newlines unified."""
+    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content.lstrip("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a page is HTML (a live page) rather than the plain-text rendering of one."""
+    head = text[:_HTML_SNIFF_CHARS].lstrip().lower()
+    return head.startswith("<!doctype") or "<html" in head
+
+
+def _month_number(name: str, value: str | None) -> int:
+    # A table instead of strptime's %b/%B, which depend on the process locale.
+    key = name.casefold()
+    if len(key) >= 3:
+        for number, month_name in enumerate(_MONTH_NAMES, start=1):
+            if month_name.startswith(key):
+                return number
+    raise ValueError(f"unknown month {name!r} in {value!r}")
+
+
+def _scaled_number(text: str, value: str | None) -> Decimal:
+    match = _SCALED_NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a number: {value!r}")
+    number = Decimal(match["number"].replace(",", ""))
+    scale = match["scale"]
+    return number * _SCALES[scale.lower()] if scale else number

@@ -1,0 +1,146 @@
+"""The quality gate: Great Expectations suites, loaded from `expectations/*.json`, run on records.
+
+GX validates pandas DataFrames built from the parsed records (GX 1.x validates DuckDB through
+SQLAlchemy unreliably). Each expectation carries `meta.severity` (`critical` or `warning`) and
+`meta.check` (a short name for the ledger). A sheet version failing a critical check is quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devfin.errors import QualityError
+
+SEVERITIES = ("critical", "warning")
+SHEET_KEY = ["sheet_id", "sheet_version"]
+MAX_SAMPLES = 20
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one expectation over one table in one run."""
+
+    suite: str
+    check_name: str
+    expectation_type: str
+    severity: str
+    column_name: str | None
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    sample_values: list[str] = field(default_factory=list)
+    failing_sheets: list[tuple[str, str]] = field(default_factory=list)
+    message: str | None = None
+
+
+def load_suites(directory: Path) -> dict[str, dict[str, Any]]:
+    """Every suite in a directory, by name (= staging table); malformed ones raise QualityError."""
+    suites: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            suite = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise QualityError(f"suite {path} is not valid JSON: {error}") from error
+        if suite.get("name") != path.stem:
+            raise QualityError(
+                f"suite {path} must be named {path.stem!r}, not {suite.get('name')!r}"
+            )
+        for number, expectation in enumerate(suite.get("expectations", []), start=1):
+            meta = expectation.get("meta", {})
+            if meta.get("severity") not in SEVERITIES or not meta.get("check"):
+                raise QualityError(
+                    f"suite {path}, expectation {number} ({expectation.get('type')}): meta needs"
+                    f" 'check' and a 'severity' of {' or '.join(SEVERITIES)}"
+                )
+        suites[path.stem] = suite
+    return suites
+
+
+def build_suite(suite: dict[str, Any]) -> Any:
+    """The GX ExpectationSuite of a suite dict; a bad expectation raises QualityError naming it."""
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.exceptions import GreatExpectationsError
+
+    try:
+        built = ExpectationSuite(**suite)
+    except GreatExpectationsError as error:
+        raise QualityError(
+            f"suite {suite.get('name')!r} has an invalid expectation: {error}"
+        ) from error
+    # GX logs an expectation it cannot build and leaves it out: count them, so none goes unnoticed.
+    kept = [e.expectation_type for e in built.expectations]
+    asked = [e.get("type") for e in suite.get("expectations", [])]
+    if len(kept) != len(asked):
+        dropped = sorted(set(asked) - set(kept)) or asked
+        raise QualityError(
+            f"suite {suite.get('name')!r} has an invalid expectation that GX left out:"
+            f" {', '.join(map(str, dropped))}"
+        )
+    return built
+
+
+def validate_tables(frames: dict[str, Any], suites: dict[str, dict[str, Any]]) -> list[CheckResult]:
+    """Run each suite on the DataFrame of its table; a table with no rows is not checked."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    data_source = context.data_sources.add_pandas("devfin")
+    results: list[CheckResult] = []
+    for table, frame in frames.items():
+        if table not in suites or frame.empty:
+            continue
+        batch = (
+            data_source.add_dataframe_asset(table)
+            .add_batch_definition_whole_dataframe("run")
+            .get_batch(batch_parameters={"dataframe": frame})
+        )
+        outcome = batch.validate(
+            build_suite(suites[table]),
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": SHEET_KEY},
+        )
+        results += [_check_result(table, r) for r in outcome.results]
+    return results
+
+
+def _check_result(suite: str, result: Any) -> CheckResult:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column") or ",".join(
+        str(kwargs[k]) for k in ("column_A", "column_B", "column_list") if k in kwargs
+    )
+    detail = result.result or {}
+    failing = [
+        (str(item["sheet_id"]), str(item["sheet_version"]))
+        for item in detail.get("unexpected_index_list") or []
+        if isinstance(item, dict) and "sheet_id" in item
+    ]
+    raised = (result.exception_info or {}).get("raised_exception")
+    message = (result.exception_info or {}).get("exception_message") if raised else None
+    return CheckResult(
+        suite=suite,
+        check_name=config.meta["check"],
+        expectation_type=config.type,
+        severity=config.meta["severity"],
+        column_name=column or None,
+        success=bool(result.success),
+        element_count=detail.get("element_count"),
+        unexpected_count=detail.get("unexpected_count"),
+        sample_values=[str(v) for v in (detail.get("partial_unexpected_list") or [])[:MAX_SAMPLES]],
+        failing_sheets=sorted(set(failing)),
+        message=message,
+    )
+
+
+def critical_failures(results: list[CheckResult]) -> dict[tuple[str, str], list[CheckResult]]:
+    """The failed critical checks of each sheet version that failed one."""
+    failures: dict[tuple[str, str], list[CheckResult]] = {}
+    for result in results:
+        if result.severity == "critical" and not result.success:
+            for key in result.failing_sheets:
+                failures.setdefault(key, []).append(result)
+    return failures

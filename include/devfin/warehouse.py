@@ -1,0 +1,197 @@
+"""The warehouse: the schema, defined once from the records, and its loads (DuckDB, PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from devfin.records import RECORD_TYPES, column_types
+
+SCHEMAS = ("raw", "staging", "audit", "marts")
+
+_SQL_TYPES: dict[type, Any] = {
+    str: sa.Text,
+    int: sa.BigInteger,
+    Decimal: lambda: sa.Numeric(18, 2),
+    date: sa.Date,
+    datetime: lambda: sa.DateTime(timezone=True),
+    bool: sa.Boolean,
+}
+
+metadata = sa.MetaData()
+
+
+def _meta_columns() -> list[sa.Column]:
+    """The provenance columns every staging row carries, first."""
+    return [
+        sa.Column("sheet_id", sa.Text, primary_key=True),
+        sa.Column("sheet_version", sa.Text, primary_key=True),
+        sa.Column("source_url", sa.Text, nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("load_id", sa.Text, nullable=False),
+    ]
+
+
+def _staging_table(record_type: type, is_parent: bool) -> sa.Table:
+    columns = _meta_columns()
+    if is_parent:
+        columns += [
+            sa.Column("parser_version", sa.Text, nullable=False),
+            sa.Column("provenance", sa.Text, nullable=False),  # JSON: field → label read
+            sa.Column("missing_labels", sa.Text, nullable=False),  # JSON list
+        ]
+    required = {f.name for f in dataclasses.fields(record_type) if f.default is dataclasses.MISSING}
+    for name, kind in column_types(record_type).items():
+        columns.append(
+            sa.Column(
+                name,
+                _SQL_TYPES[kind](),
+                primary_key=name == "position",
+                nullable=name not in required,
+            )
+        )
+    return sa.Table(record_type.table, metadata, *columns, schema="staging")
+
+
+STAGING_TABLES: dict[str, sa.Table] = {
+    t.table: _staging_table(t, is_parent=i == 0)
+    for types in RECORD_TYPES.values()
+    for i, t in enumerate(types)
+}
+PARENT_TABLES: dict[str, str] = {source: types[0].table for source, types in RECORD_TYPES.items()}
+
+fetches = sa.Table(
+    "fetches",
+    metadata,
+    sa.Column("load_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sheet_id", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("content_sha256", sa.Text),
+    sa.Column("bytes", sa.BigInteger),
+    sa.Column("archive_uri", sa.Text),
+    sa.Column("error", sa.Text),
+    schema="raw",
+)
+
+load_runs = sa.Table(
+    "load_runs",
+    metadata,
+    sa.Column("load_id", sa.Text, primary_key=True),
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sheets_fetched", sa.Integer, nullable=False),
+    sa.Column("sheets_failed", sa.Integer, nullable=False),
+    sa.Column("sheets_parsed", sa.Integer, nullable=False),
+    sa.Column("sheets_quarantined", sa.Integer, nullable=False),
+    sa.Column("sheets_unchanged", sa.Integer, nullable=False),
+    sa.Column("sheets_loaded", sa.Integer, nullable=False),
+    sa.Column("rows_loaded", sa.BigInteger, nullable=False),
+    sa.Column("checks_passed", sa.Integer, nullable=False),
+    sa.Column("checks_failed", sa.Integer, nullable=False),
+    schema="audit",
+)
+
+dq_results = sa.Table(
+    "dq_results",
+    metadata,
+    sa.Column("load_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("suite", sa.Text, nullable=False),
+    sa.Column("check_name", sa.Text, nullable=False),
+    sa.Column("expectation_type", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("column_name", sa.Text),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("element_count", sa.BigInteger),
+    sa.Column("unexpected_count", sa.BigInteger),
+    sa.Column("sample_values", sa.Text),  # JSON list, at most 20
+    sa.Column("sheet_ids", sa.Text),  # JSON list of the failing sheets
+    sa.Column("message", sa.Text),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    schema="audit",
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("quarantine_id", sa.Text, primary_key=True),
+    sa.Column("load_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sheet_id", sa.Text, nullable=False),
+    sa.Column("sheet_version", sa.Text),
+    sa.Column("source_url", sa.Text, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),  # parse | validate
+    sa.Column("reason_code", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("record_json", sa.Text),
+    sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
+    schema="audit",
+)
+
+AUDIT_TABLES = (load_runs, dq_results, quarantine)
+
+
+def create_engine(url: str) -> Engine:
+    return sa.create_engine(url)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schemas and tables of the contract where they are missing."""
+    with engine.begin() as conn:
+        for schema in SCHEMAS:
+            conn.execute(sa.text(f"create schema if not exists {schema}"))
+        metadata.create_all(conn)
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
+    if rows:
+        conn.execute(table.insert(), list(rows))
+    return len(rows)
+
+
+def loaded_versions(
+    conn: Connection, source: str, keys: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which (sheet_id, sheet_version) pairs of a source are already in staging."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    table = STAGING_TABLES[PARENT_TABLES[source]]
+    versions = sorted({version for _, version in wanted})
+    query = sa.select(table.c.sheet_id, table.c.sheet_version).where(
+        table.c.sheet_version.in_(versions)
+    )
+    return {(row.sheet_id, row.sheet_version) for row in conn.execute(query)} & wanted
+
+
+def table_counts(engine: Engine, schema: str) -> dict[str, int]:
+    """Row counts of every table and view in one schema (empty when the schema is absent)."""
+    # information_schema rather than the inspector: duckdb-engine names schemas "<db>.<schema>".
+    listing = sa.text(
+        "select table_name from information_schema.tables where table_schema = :schema"
+        " order by table_name"
+    )
+    with engine.connect() as conn:
+        names = list(conn.execute(listing, {"schema": schema}).scalars())
+        return {
+            name: conn.execute(sa.text(f'select count(*) from {schema}."{name}"')).scalar_one()
+            for name in names
+        }
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for the text columns that hold JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

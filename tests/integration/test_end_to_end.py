@@ -1,0 +1,129 @@
+"""End to end: the sample sheets through every stage into a temporary DuckDB warehouse."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from devfin.pipeline import run_all
+from devfin.settings import load_settings
+
+pytestmark = pytest.mark.integration
+REPO_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    return dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
+        data_dir=root / "data",
+        archive_dir=root / "data" / "archive",
+        report_dir=root / "reports",
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(settings):
+    return run_all("e2e-1", settings, ("adb_pds", "cdia"))
+
+
+def _query(settings, sql: str) -> list[sa.Row]:
+    engine = sa.create_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
+
+
+def test_adb_project_reaches_staging(settings, first_run) -> None:
+    rows = _query(
+        settings,
+        "select project_name, project_status, approval_date, financing_adb"
+        " from staging.adb_projects where project_number = '54037-001'",
+    )
+    assert rows == [
+        (
+            "Innovation-Driven Green Economic Diversification for Resource-Exhausted Cities in"
+            " Heilongjiang",
+            "Active",
+            date(2020, 11, 16),
+            Decimal("400000.00"),
+        )
+    ]
+
+
+def test_cdia_intervention_reaches_staging(settings, first_run) -> None:
+    rows = _query(
+        settings,
+        "select cdia_support_usd, expected_downstream_financing_usd from staging.cdia_interventions"
+        " where title = 'Chongqing Innovation and Human Capital Development'",
+    )
+    assert rows == [(Decimal("450000.00"), Decimal("427300000.00"))]
+
+
+def test_children_keep_duplicates_in_order(settings, first_run) -> None:
+    rows = _query(settings, "select position, title from staging.adb_tenders order by position")
+    assert len(rows) == 8
+    assert (
+        rows[2].title == rows[3].title == "National Economic Diversification Specialist/Team Leader"
+    )
+
+
+def test_marts_built(first_run) -> None:
+    assert first_run["marts"], "no marts table was built"
+    assert all(count > 0 for count in first_run["marts"].values())
+
+
+def test_counts_reconcile(settings, first_run) -> None:
+    for counts in first_run["sources"].values():
+        assert counts["sheets_fetched"] == (
+            counts["sheets_loaded"]
+            + counts["sheets_quarantined"]
+            + counts["sheets_unchanged"]
+            + counts["sheets_failed"]
+        )
+
+
+def test_dq_results_recorded(settings, first_run) -> None:
+    assert _query(settings, "select count(*) from audit.dq_results")[0][0] > 0
+    # The seed sheet's fact finding (15 Jul 2020) precedes its concept clearance (14 Sep 2020).
+    flagged = _query(
+        settings,
+        "select severity, success from audit.dq_results"
+        " where check_name = 'fact finding on or after concept clearance'",
+    )
+    assert flagged == [("warning", False)]
+
+
+def test_second_run_changes_no_row(settings, first_run) -> None:
+    def staging_counts() -> dict[str, int]:
+        tables = _query(
+            settings,
+            "select table_name from information_schema.tables where table_schema = 'staging'",
+        )
+        return {
+            t.table_name: _query(settings, f"select count(*) from staging.{t.table_name}")[0][0]
+            for t in tables
+        }
+
+    before = staging_counts()
+    second = run_all("e2e-2", settings, ("adb_pds", "cdia"))
+    assert staging_counts() == before
+    assert second["marts"] == first_run["marts"]
+    for counts in second["sources"].values():
+        assert counts["sheets_loaded"] == 0
+        assert counts["sheets_unchanged"] == counts["sheets_fetched"]
+
+
+def test_report_written_and_escaped(first_run) -> None:
+    text = Path(first_run["report"]).read_text()
+    assert "fact finding on or after concept clearance" in text
+    assert "<script" not in text

@@ -1,0 +1,332 @@
+"""The ADB Project Data Sheet parser: the sample sheet against its golden file, and variations."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devfin.errors import ParseError
+from devfin.records import (
+    TABLE_TYPES,
+    AdbExecutingAgency,
+    AdbFundingSource,
+    AdbProject,
+    AdbProjectCountry,
+    AdbProjectSector,
+    ParsedSheet,
+    as_dict,
+    record_from_json,
+    record_to_json,
+)
+from devfin.sources import adb_pds
+
+REPO_DIR = Path(__file__).resolve().parents[3]
+SAMPLE = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
+EXPECTED = Path(__file__).parent / "expected" / "adb_pds_54037-001.json"
+SHEET_ID = "54037-001"
+URL = "https://www.adb.org/projects/54037-001/main"
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sheet(page: str) -> ParsedSheet:
+    return parse(page)
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+def parse(text: str | bytes) -> ParsedSheet:
+    return adb_pds.parse(text, sheet_id=SHEET_ID, url=URL)
+
+
+def edit(page: str, old: str, new: str) -> str:
+    """The sample page with one passage replaced (it must be there, once)."""
+    assert page.count(old) == 1, f"the sample page has {page.count(old)} times {old!r}"
+    return page.replace(old, new)
+
+
+def parse_error(text: str) -> ParseError:
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.sheet_id == SHEET_ID
+    assert caught.value.url == URL
+    return caught.value
+
+
+# --- The sample sheet against the golden file written from it by hand ------------------------
+
+
+def test_record_matches_golden_file(sheet: ParsedSheet, expected: dict[str, Any]) -> None:
+    assert sheet.source == expected["source"] == adb_pds.SOURCE_KEY
+    assert record_to_json(sheet.record) == expected["record"]
+    # Compared as typed values too, so a date given as a string could not pass.
+    assert sheet.record == record_from_json(AdbProject, expected["record"])
+
+
+def test_child_rows_match_golden_file(sheet: ParsedSheet, expected: dict[str, Any]) -> None:
+    assert sorted(sheet.children) == sorted(expected["children"])
+    for table, rows in expected["children"].items():
+        assert [record_to_json(row) for row in sheet.children[table]] == rows, table
+        assert sheet.children[table] == [record_from_json(TABLE_TYPES[table], r) for r in rows]
+
+
+def test_provenance_and_missing_labels_match_golden_file(
+    sheet: ParsedSheet, expected: dict[str, Any]
+) -> None:
+    assert sheet.provenance == expected["provenance"]
+    assert list(sheet.missing_labels) == expected["missing_labels"]
+
+
+def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
+    filled = {name for name, value in as_dict(sheet.record).items() if value is not None}
+    assert set(sheet.provenance) == filled
+
+
+def test_bytes_parse_like_text(page: str, sheet: ParsedSheet) -> None:
+    assert parse(page.encode("utf-8")) == sheet
+
+
+def test_doubled_apostrophes_are_normalised(page: str, sheet: ParsedSheet) -> None:
+    assert "People''s" in page
+    assert sheet.record.description is not None
+    assert "People's Republic of China" in sheet.record.description
+    texts = [
+        value
+        for row in [sheet.record, *(r for rows in sheet.children.values() for r in rows)]
+        for value in as_dict(row).values()
+        if isinstance(value, str)
+    ]
+    assert not [text for text in texts if "''" in text]
+
+
+def test_no_break_spaces_are_normalised(page: str) -> None:
+    text = edit(
+        page,
+        "Responsible ADB Officer | Bai, Jie |",
+        "Responsible ADB Officer | Bai,\u00a0Jie\u00a0 |",
+    )
+    assert parse(text).record.project_officer == "Bai, Jie"
+
+
+def test_html_pages_are_not_parsed_yet() -> None:
+    with pytest.raises(NotImplementedError):
+        parse("<!DOCTYPE html>\n<html><body><article></article></body></html>")
+
+
+# --- Pages that are not data sheets, or lack what a sheet must have --------------------------
+
+
+def test_a_page_that_is_not_a_data_sheet_is_refused() -> None:
+    error = parse_error("Search results\nTitle | Document Type |\n---|---|\nA | B |\n")
+    assert error.reason == "not_a_data_sheet"
+    assert "Project Number" in str(error)
+
+
+def test_a_sheet_without_the_project_number_label_is_refused(page: str) -> None:
+    error = parse_error(edit(page, "Project Number | 54037-001 | ||||\n", ""))
+    assert error.reason == "not_a_data_sheet"
+
+
+def test_an_empty_project_number_is_a_missing_field(page: str) -> None:
+    error = parse_error(edit(page, "Project Number | 54037-001 |", "Project Number | - |"))
+    assert error.reason == "missing_field"
+    assert "Project Number" in str(error)
+    assert SHEET_ID in str(error)
+
+
+def test_a_sheet_without_project_name_is_a_missing_field(page: str) -> None:
+    name_line = page.splitlines(keepends=True)[
+        [line.startswith("Project Name |") for line in page.splitlines()].index(True)
+    ]
+    error = parse_error(edit(page, name_line, ""))
+    assert error.reason == "missing_field"
+    assert "Project Name" in str(error)
+
+
+def test_a_bad_date_names_its_label_and_value(page: str) -> None:
+    error = parse_error(
+        edit(page, "Concept Clearance | 14 Sep 2020 |", "Concept Clearance | 31 Sep 2020 |")
+    )
+    assert error.reason == "bad_value"
+    assert "Concept Clearance" in str(error)
+    assert "31 Sep 2020" in str(error)
+
+
+def test_a_bad_milestone_date_names_its_column(page: str) -> None:
+    error = parse_error(edit(page, "| 30 Nov 2023 | - |", "| 30 Nov 2023 | soon |"))
+    assert error.reason == "bad_value"
+    assert "Milestones/Closing/Actual" in str(error)
+    assert "soon" in str(error)
+
+
+# --- Other sheets of the same layout ---------------------------------------------------------
+
+
+def test_several_countries_sectors_and_agencies(page: str) -> None:
+    text = edit(
+        page,
+        "Country / Economy | China, People's Republic of |",
+        "Country / Economy | Mongolia |\nChina, People's Republic of |",
+    )
+    text = edit(
+        text,
+        "Urban policy, institutional and capacity development |",
+        "Urban policy, institutional and capacity development |\n"
+        "Education / Technical and vocational education and training |",
+    )
+    text = edit(
+        text,
+        "Heilongjiang Provincial Finance Department |",
+        "Heilongjiang Provincial Finance Department |\nMinistry of Finance |",
+    )
+    sheet = parse(text)
+    assert sheet.children["adb_project_countries"] == [
+        AdbProjectCountry(1, "Mongolia"),
+        AdbProjectCountry(2, "China, People's Republic of"),
+    ]
+    assert sheet.record.country == "Mongolia"
+    assert sheet.children["adb_project_sectors"] == [
+        AdbProjectSector(
+            1,
+            "Water and other urban infrastructure and services",
+            "Urban policy, institutional and capacity development",
+        ),
+        AdbProjectSector(2, "Education", "Technical and vocational education and training"),
+    ]
+    assert sheet.record.sector == "Water and other urban infrastructure and services"
+    assert sheet.children["adb_executing_agencies"] == [
+        AdbExecutingAgency(1, "Heilongjiang Provincial Finance Department"),
+        AdbExecutingAgency(2, "Ministry of Finance"),
+    ]
+    # The continuation lines stay in their rows: the fields below are untouched.
+    assert sheet.record.project_status == "Active"
+    assert sheet.record.concept_clearance_date == date(2020, 9, 14)
+
+
+def test_a_missing_row_degrades_only_its_field(page: str, sheet: ParsedSheet) -> None:
+    degraded = parse(edit(page, "Gender | No gender elements | ||||\n", ""))
+    assert degraded.record.gender is None
+    assert degraded.missing_labels == ("Gender",)
+    assert as_dict(degraded.record) == {**as_dict(sheet.record), "gender": None}
+
+
+def test_a_row_of_an_unknown_label_does_not_leak_into_the_previous_one(
+    page: str, sheet: ParsedSheet
+) -> None:
+    text = edit(
+        page,
+        "Gender | No gender elements | ||||\n",
+        "Gender | No gender elements | ||||\nClimate Risk | Medium |\nRising |\n",
+    )
+    assert parse(text) == sheet
+
+
+def test_an_unknown_row_after_the_funding_table_does_not_leak_into_it(
+    page: str, sheet: ParsedSheet
+) -> None:
+    text = edit(
+        page,
+        "Source of Funding / Amount |\n|\n",
+        "Source of Funding / Amount |\n|\nClimate Risk | Medium |\n",
+    )
+    assert parse(text) == sheet
+
+
+def test_a_value_may_continue_on_the_lines_below(page: str) -> None:
+    text = edit(
+        page,
+        "Impact | Sustainable development of resource-dependent cities enabled |",
+        "Impact | Sustainable development enabled\n\nA second paragraph |",
+    )
+    assert parse(text).record.impact == "Sustainable development enabled\n\nA second paragraph"
+
+
+def test_funding_sources_are_read_from_their_nested_table(page: str) -> None:
+    text = edit(
+        page,
+        "Source of Funding / Amount |\n|\n",
+        "Source of Funding / Amount |\nTechnical Assistance Special Fund | US$ 400,000.00 |\n",
+    )
+    sheet = parse(text)
+    assert sheet.children["adb_funding_sources"] == [
+        AdbFundingSource(1, "Technical Assistance Special Fund", Decimal("400000.00"), "USD")
+    ]
+    assert sheet.record.source_of_funding == "Technical Assistance Special Fund US$ 400,000.00"
+
+
+def test_milestone_columns_are_mapped_by_their_labels(page: str) -> None:
+    text = edit(
+        page,
+        "Approval | Signing Date | Effectivity Date | Closing | ||",
+        "Approval | Effectivity Date | Signing Date | Closing | ||",
+    )
+    text = edit(
+        text,
+        "16 Nov 2020 | 08 Dec 2020 | 08 Dec 2020 |",
+        "16 Nov 2020 | 09 Dec 2020 | 08 Dec 2020 |",
+    )
+    record = parse(text).record
+    assert record.effectivity_date == date(2020, 12, 9)
+    assert record.signing_date == date(2020, 12, 8)
+
+
+def test_a_milestone_row_wider_than_its_header_is_refused(page: str) -> None:
+    error = parse_error(edit(page, "| 30 Nov 2023 | - |", "| 30 Nov 2023 | - | 01 Jan 2024 |"))
+    assert error.reason == "bad_value"
+    assert "Milestones" in str(error)
+
+
+def test_approval_date_falls_back_to_the_milestones(page: str) -> None:
+    sheet = parse(edit(page, "Approval | 16 Nov 2020 |", "Approval | - |"))
+    assert sheet.record.approval_date == date(2020, 11, 16)
+    assert sheet.provenance["approval_date"] == "Milestones/Approval"
+
+
+def test_approval_dates_that_disagree_are_refused(page: str) -> None:
+    error = parse_error(edit(page, "Approval | 16 Nov 2020 |", "Approval | 17 Nov 2020 |"))
+    assert error.reason == "bad_value"
+    assert "Milestones/Approval" in str(error)
+
+
+def test_a_fact_finding_of_one_date_has_a_start_only(page: str) -> None:
+    text = edit(page, "15 Jul 2020 to 15 Jul 2020", "15 Jul 2020")
+    record = parse(text).record
+    assert (record.fact_finding_start_date, record.fact_finding_end_date) == (
+        date(2020, 7, 15),
+        None,
+    )
+
+
+def test_a_sheet_without_milestones_or_tenders(page: str) -> None:
+    milestones = page[page.index("TA 6593-PRC\n") : page.index("Financing Plan/TA Utilization")]
+    tenders = page[
+        page.index("National Simulation Specialist/Team Leader |") : page.index("Contracts Awarded")
+    ]
+    sheet = parse(edit(edit(page, milestones, ""), tenders, ""))
+    assert sheet.children["adb_tenders"] == []
+    assert sheet.record.signing_date is None
+    assert sheet.record.ta_or_loan_numbers is None
+    assert sheet.record.approval_date == date(2020, 11, 16)  # from the Timetable
+    assert sheet.missing_labels == ("Milestones",)
+
+
+def test_an_empty_financing_plan_gives_no_amounts_and_no_currency(page: str) -> None:
+    values = (
+        "400,000.00 | 0.00 | 0.00 | 0.00 | 0.00 | 0.00 | 400,000.00 | 12 Oct 2022 | 55,239.58 |"
+    )
+    sheet = parse(edit(page, values, "- | - | - | - | - | - | - | - | - |"))
+    assert sheet.record.financing_total is None
+    assert sheet.record.currency_code is None
+    assert sheet.children["adb_disbursements"] == []

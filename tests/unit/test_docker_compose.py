@@ -1,0 +1,173 @@
+"""docker-compose.yml parses and is wired consistently (read as YAML: no Docker, no network)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO_DIR / "docker-compose.yml"
+
+AIRFLOW_SERVICES = (
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+)
+DATABASE_SERVICES = ("postgres-airflow", "postgres-warehouse")
+REPO_MOUNTS = {
+    "./dags": "/opt/airflow/dags",
+    "./include": "/opt/airflow/include",
+    "./dbt": "/opt/airflow/dbt",
+    "./expectations": "/opt/airflow/expectations",
+    "./plugins": "/opt/airflow/plugins",
+}
+# ${NAME:-default} or ${NAME-default}, as docker compose interpolates them.
+INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?::?-(?P<default>[^}]*))?\}")
+
+
+def _with_defaults(value: str) -> str:
+    """The value as compose would interpolate it with nothing set in the environment."""
+    return INTERPOLATION.sub(lambda match: match["default"] or "", value)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, Any]:
+    return compose["services"]
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {name: str(value) for name, value in environment.items()}
+
+
+def _bind_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host, container) of every bind mount of the service; named volumes left out."""
+    mounts = []
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            if volume.get("type") == "bind":
+                mounts.append((volume["source"], volume["target"]))
+            continue
+        host, container = volume.split(":")[:2]
+        if host.startswith((".", "/", "~")):
+            mounts.append((host, container))
+    return mounts
+
+
+def test_the_services_exist(services: dict[str, Any]) -> None:
+    assert set(AIRFLOW_SERVICES + DATABASE_SERVICES) <= set(services)
+
+
+def test_airflow_runs_the_pinned_image_and_the_right_commands(services: dict[str, Any]) -> None:
+    for name in AIRFLOW_SERVICES:
+        service = services[name]
+        assert "build" in service or service["image"].startswith("apache/airflow:3.3.2"), name
+    assert services["airflow-apiserver"]["command"] == "api-server"
+    assert any(port.endswith(":8080") for port in services["airflow-apiserver"]["ports"])
+    assert services["airflow-scheduler"]["command"] == "scheduler"
+    assert services["airflow-dag-processor"]["command"] == "dag-processor"
+    assert services["airflow-triggerer"]["command"] == "triggerer"
+    init_environment = _environment(services["airflow-init"])
+    assert init_environment["_AIRFLOW_DB_MIGRATE"] == "true"
+    assert init_environment["_AIRFLOW_WWW_USER_CREATE"] == "true"
+
+
+def test_the_databases_are_postgres_16_on_named_volumes(compose: dict[str, Any]) -> None:
+    for name in DATABASE_SERVICES:
+        service = compose["services"][name]
+        assert service["image"].startswith("postgres:16"), name
+        assert "healthcheck" in service, name
+        named = [volume.split(":")[0] for volume in service["volumes"]]
+        assert named and all(volume in compose["volumes"] for volume in named), name
+
+
+def test_the_repo_is_mounted_into_every_airflow_service(services: dict[str, Any]) -> None:
+    for name in AIRFLOW_SERVICES:
+        assert REPO_MOUNTS.items() <= dict(_bind_mounts(services[name])).items(), name
+
+
+def test_every_bind_mount_exists_in_the_repo(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        for host, _container in _bind_mounts(service):
+            assert host.startswith("./"), f"{name} mounts {host}: only repo-relative paths"
+            assert (REPO_DIR / host).exists(), f"{name} mounts {host}, which is not in the repo"
+
+
+def test_airflow_services_share_the_common_environment(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    common = compose["x-airflow-common"]["environment"]
+    for name in AIRFLOW_SERVICES:
+        environment = _environment(services[name])
+        assert common.items() <= environment.items(), name
+
+    assert common["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert common["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
+    assert common["DEVFIN_REPO_DIR"] == "/opt/airflow"
+    assert "/opt/airflow/include" in common["PYTHONPATH"].split(":")
+    metadata = urlsplit(_with_defaults(common["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+    assert metadata.scheme.startswith("postgresql")
+    assert metadata.hostname == "postgres-airflow"
+
+
+def test_the_warehouse_url_points_at_the_warehouse_service(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    url = urlsplit(
+        _with_defaults(compose["x-airflow-common"]["environment"]["DEVFIN_WAREHOUSE_URL"])
+    )
+    warehouse = _environment(services["postgres-warehouse"])
+
+    assert url.scheme == "postgresql+psycopg"
+    assert url.hostname == "postgres-warehouse"
+    assert (url.port or 5432) == 5432
+    assert url.username == warehouse["POSTGRES_USER"]
+    assert url.password == _with_defaults(warehouse["POSTGRES_PASSWORD"])
+    assert url.path.lstrip("/") == warehouse["POSTGRES_DB"]
+
+
+def test_depends_on_targets_exist(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        depends_on = service.get("depends_on", {})
+        for target in depends_on:
+            assert target in services, f"{name} depends on unknown service {target}"
+        if isinstance(depends_on, dict):
+            for target, condition in depends_on.items():
+                if condition["condition"] == "service_healthy":
+                    assert "healthcheck" in services[target], f"{name} waits on {target}"
+
+
+def test_a_built_image_has_its_dockerfile(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        build = service.get("build")
+        if build is None:
+            continue
+        context = build if isinstance(build, str) else build.get("context", ".")
+        dockerfile = (
+            "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+        )
+        assert (REPO_DIR / context / dockerfile).is_file(), (
+            f"{name} builds from a missing Dockerfile"
+        )
+
+
+def test_no_password_is_hard_coded(services: dict[str, Any]) -> None:
+    """Every password comes from the environment, with at most a development default."""
+    for name, service in services.items():
+        for key, value in _environment(service).items():
+            if "PASSWORD" in key or "SECRET" in key:
+                assert value.startswith("${"), f"{name}: {key} is not read from the environment"

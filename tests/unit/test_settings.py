@@ -1,0 +1,49 @@
+"""Settings: defaults, overrides, and the dbt variables derived from the warehouse URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devfin.errors import ConfigError
+from devfin.settings import load_settings
+
+
+def test_embedded_defaults_live_under_the_repo(tmp_path: Path) -> None:
+    settings = load_settings({"DEVFIN_REPO_DIR": str(tmp_path)})
+    assert settings.warehouse_url == f"duckdb:///{tmp_path}/warehouse/devfin.duckdb"
+    assert settings.warehouse_kind == "duckdb"
+    assert settings.archive_dir == tmp_path / "data" / "archive"
+    assert settings.dbt_env() == {
+        "DEVFIN_DBT_TARGET": "duckdb",
+        "DEVFIN_DUCKDB_PATH": f"{tmp_path}/warehouse/devfin.duckdb",
+    }
+
+
+def test_postgres_url_gives_the_dbt_postgres_target() -> None:
+    settings = load_settings(
+        {"DEVFIN_WAREHOUSE_URL": "postgresql+psycopg://loader:s3cret@db.example:6543/dw"}
+    )
+    assert settings.warehouse_kind == "postgresql"
+    assert settings.dbt_env() == {
+        "DEVFIN_DBT_TARGET": "postgres",
+        "DEVFIN_PG_HOST": "db.example",
+        "DEVFIN_PG_PORT": "6543",
+        "DEVFIN_PG_USER": "loader",
+        "DEVFIN_PG_PASSWORD": "s3cret",
+        "DEVFIN_PG_DATABASE": "dw",
+    }
+
+
+@pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url"])
+def test_unsupported_warehouse_is_a_clear_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="DEVFIN_WAREHOUSE_URL"):
+        load_settings({"DEVFIN_WAREHOUSE_URL": url})
+
+
+def test_run_dir_is_safe_for_airflow_run_ids(tmp_path: Path) -> None:
+    settings = load_settings({"DEVFIN_REPO_DIR": str(tmp_path)})
+    run_dir = settings.run_dir("adb_pds", "manual__2026-11-23T05:00:00+00:00")
+    assert run_dir.parent == tmp_path / "data" / "runs" / "adb_pds"
+    assert ":" not in run_dir.name and "+" not in run_dir.name

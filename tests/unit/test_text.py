@@ -1,0 +1,153 @@
+"""The normalisation helpers shared by the parsers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from devfin.text import (
+    clean_text,
+    looks_like_html,
+    page_text,
+    parse_amount,
+    parse_date,
+    parse_decimal,
+    parse_int_quantity,
+    parse_month,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("People''s Republic", "People's Republic"),
+        ("Bai,\u00a0Jie", "Bai, Jie"),
+        ("Final Report\u00a0 \u00a0 \u00a0\u00a0 ", "Final Report"),
+        ("  a \t  b  ", "a b"),
+        ("first paragraph\nsecond  paragraph", "first paragraph\nsecond paragraph"),
+        ("one\n\n\n\ntwo", "one\n\ntwo"),
+        ("the cities' product", "the cities' product"),
+        ("-", None),
+        (" - ", None),
+        ("", None),
+        ("\u00a0", None),
+        (None, None),
+    ],
+)
+def test_clean_text(raw: str | None, expected: str | None) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("14 Sep 2020", date(2020, 9, 14)),
+        ("08 Dec 2020", date(2020, 12, 8)),
+        ("16 Nov 2020", date(2020, 11, 16)),
+        ("8 December 2020", date(2020, 12, 8)),
+        ("30 September 2022", date(2022, 9, 30)),
+        ("14 Sept 2020", date(2020, 9, 14)),
+        (" 14\u00a0Sep 2020 ", date(2020, 9, 14)),
+        ("-", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date(raw: str | None, expected: date | None) -> None:
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["31 Sep 2020", "14 Foo 2020", "Sep 2020", "2020-09-14", "soon"])
+def test_parse_date_rejects_what_is_not_a_date_and_names_it(raw: str) -> None:
+    with pytest.raises(ValueError, match=repr(raw)):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Nov 2020", date(2020, 11, 1)),
+        ("March 2018", date(2018, 3, 1)),
+        ("June 2019", date(2019, 6, 1)),
+        ("-", None),
+        (None, None),
+    ],
+)
+def test_parse_month(raw: str | None, expected: date | None) -> None:
+    assert parse_month(raw) == expected
+
+
+def test_parse_month_rejects_a_day_date() -> None:
+    with pytest.raises(ValueError, match="'14 Nov 2020'"):
+        parse_month("14 Nov 2020")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("400,000.00", "400000.00"),
+        ("0.00", "0.00"),
+        ("55,239.58", "55239.58"),
+        ("US$ 450,000", "450000.00"),
+        ("US$ 427.3 million", "427300000.00"),
+        ("US$ 150.00 million", "150000000.00"),
+        ("USD 1.25 billion", "1250000000.00"),
+        ("$2 thousand", "2000.00"),
+        ("1,000,000", "1000000.00"),
+        ("12.345", "12.35"),
+    ],
+)
+def test_parse_amount(raw: str, expected: str) -> None:
+    amount = parse_amount(raw)
+    assert isinstance(amount, Decimal)
+    assert str(amount) == expected
+
+
+@pytest.mark.parametrize("raw", ["-", "", None])
+def test_parse_amount_of_nothing_is_none(raw: str | None) -> None:
+    assert parse_amount(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["EUR 5 million", "400 USD", "1,00,000", "about 3 million", "n/a"])
+def test_parse_amount_rejects_what_is_not_an_amount(raw: str) -> None:
+    with pytest.raises(ValueError, match="not a number"):
+        parse_amount(raw)
+
+
+def test_parse_decimal_keeps_the_written_precision() -> None:
+    assert str(parse_decimal("82,400")) == "82400"
+    assert parse_decimal("1.5 million") == Decimal("1500000")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("30 million", 30_000_000), ("30,000,000", 30_000_000), ("1.2 million", 1_200_000)],
+)
+def test_parse_int_quantity(raw: str, expected: int) -> None:
+    quantity = parse_int_quantity(raw)
+    assert quantity == expected
+    assert isinstance(quantity, int)
+
+
+def test_parse_int_quantity_rejects_a_fraction() -> None:
+    with pytest.raises(ValueError, match="whole"):
+        parse_int_quantity("2.5")
+
+
+def test_page_text_decodes_bytes_and_unifies_newlines() -> None:
+    assert page_text("\ufeffa\r\nb".encode()) == "a\nb"
+    assert page_text("a\rb") == "a\nb"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<!DOCTYPE html>\n<html><body>x</body></html>", True),
+        ("  <html lang='en'>", True),
+        ("China, People's Republic of : A project\nProject Name | A |", False),
+    ],
+)
+def test_looks_like_html(text: str, expected: bool) -> None:
+    assert looks_like_html(text) is expected
