@@ -22,7 +22,7 @@ from devfin.sources import SOURCE_KEYS, staging_asset_uri
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
     doc_md=__doc__,
     tags=["devfin", "marts"],
 )

@@ -20,7 +20,13 @@ from airflow.sdk import Asset, dag, task
 
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
 
-DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(minutes=5)}
+# Retries back off from 30 s, so a transient fault heals and a real one surfaces within minutes.
+DEFAULT_ARGS = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 
 def build_ingest_dag(source: str) -> object:

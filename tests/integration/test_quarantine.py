@@ -1,0 +1,83 @@
+"""Bad input is quarantined with a reason, never dropped, and never stops the run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from devfin.pipeline import ingest
+from devfin.settings import load_settings
+
+pytestmark = pytest.mark.integration
+REPO_DIR = Path(__file__).resolve().parents[2]
+SEED = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("quarantine")
+    sheets = root / "samples" / "adb_pds"
+    sheets.mkdir(parents=True)
+    shutil.copy(SEED, sheets / "54037-001.txt")
+    # Not a data sheet at all: fails to parse.
+    (sheets / "not-a-sheet.txt").write_text("<p>Page not found</p>\n")
+    # A sheet whose project number breaks the NNNNN-NNN rule: fails a critical check.
+    text = SEED.read_text(encoding="utf-8")
+    (sheets / "bad-number.txt").write_text(
+        text.replace("Project Number | 54037-001", "Project Number | 5403-01"), encoding="utf-8"
+    )
+    settings = dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
+        data_dir=root / "data",
+        archive_dir=root / "data" / "archive",
+        sample_dir=root / "samples",
+    )
+    counts = ingest("adb_pds", "quarantine-1", settings)
+    engine = sa.create_engine(settings.warehouse_url)
+    with engine.connect() as conn:
+        held = conn.execute(
+            sa.text(
+                "select sheet_id, stage, reason_code, message, record_json"
+                " from audit.quarantine order by sheet_id"
+            )
+        ).all()
+        loaded = conn.execute(sa.text("select sheet_id from staging.adb_projects")).scalars().all()
+    engine.dispose()
+    return counts, held, loaded
+
+
+def test_the_good_sheet_is_loaded(outcome) -> None:
+    _, _, loaded = outcome
+    assert loaded == ["54037-001"]
+
+
+def test_each_bad_sheet_is_quarantined_with_its_reason(outcome) -> None:
+    _, held, _ = outcome
+    by_sheet = {row.sheet_id: row for row in held}
+    assert set(by_sheet) == {"bad-number", "not-a-sheet"}
+    assert by_sheet["not-a-sheet"].stage == "parse"
+    assert by_sheet["not-a-sheet"].reason_code == "not_a_data_sheet"
+    assert "not-a-sheet" in by_sheet["not-a-sheet"].message
+    assert by_sheet["bad-number"].stage == "validate"
+    assert by_sheet["bad-number"].reason_code == "project number is NNNNN-NNN"
+    record = json.loads(by_sheet["bad-number"].record_json)
+    assert record["record"]["project_number"] == "5403-01"
+
+
+def test_counts_reconcile(outcome) -> None:
+    counts, _, _ = outcome
+    assert counts["sheets_fetched"] == 3
+    assert counts["sheets_loaded"] == 1
+    assert counts["sheets_quarantined"] == 2
+    assert counts["sheets_fetched"] == (
+        counts["sheets_loaded"]
+        + counts["sheets_quarantined"]
+        + counts["sheets_unchanged"]
+        + counts["sheets_failed"]
+    )
