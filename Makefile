@@ -57,15 +57,15 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 	$(BIN)/airflow dags test build_marts 2>&1 | $(EXIT_NOISE)
 	@$(BIN)/devfin summary
 
-test: install ## lint, then the whole test suite (unit, DAG integrity, integration)
-	$(BIN)/ruff check include dags tests
+test: install lint ## lint, then the whole test suite (unit, DAG integrity, integration)
 	$(BIN)/python -m pytest 2>&1 | $(EXIT_NOISE)
 
 test-unit: install ## only the unit tests: no network, database or Airflow
 	$(BIN)/python -m pytest tests/unit
 
-lint: install ## ruff
+lint: install ## ruff: lint rules and formatting
 	$(BIN)/ruff check include dags tests
+	$(BIN)/ruff format --check --quiet include dags tests
 
 lock: ## re-resolve requirements.in into the pinned requirements.txt
 	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)

@@ -91,10 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # devfin's own progress at INFO; its libraries (GX, dbt) only when they warn.
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.verbose or args.command == "run":
+        logging.getLogger("devfin").setLevel(logging.INFO)
     try:
         return args.handler(args)
     except DevfinError as error:

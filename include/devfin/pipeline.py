@@ -150,6 +150,11 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
             log.warning("%s: quarantined at parse: %s", source, error)
             failures.append({**meta, "reason_code": error.reason, "message": str(error)})
             continue
+        except Exception as error:  # a parser bug must cost one sheet, not the run
+            log.exception("%s: parser failed on sheet %s (%s)", source, result.sheet_id, result.url)
+            message = f"parser error {type(error).__name__}: {error} (sheet {result.sheet_id})"
+            failures.append({**meta, "reason_code": "parser_error", "message": message})
+            continue
         parsed.append({**meta, "sheet": parsed_sheet_to_json(sheet)})
         if number % PROGRESS_EVERY == 0:
             log.info("%s: parsed %d of %d sheets", source, number, len(fetched))

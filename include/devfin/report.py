@@ -113,6 +113,7 @@ def summary(engine: Engine, settings: Settings) -> str:
         )
     marts = warehouse.table_counts(engine, "marts")
     lines.append("  marts: " + (", ".join(f"{k} ({v} rows)" for k, v in marts.items()) or "none"))
-    lines.append(f"  warehouse: {settings.warehouse_url}")
+    shown = sa.engine.make_url(settings.warehouse_url).render_as_string(hide_password=True)
+    lines.append(f"  warehouse: {shown}")
     lines.append(f"  DQ report: {report_path(settings)}")
     return "\n".join(lines)

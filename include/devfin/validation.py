@@ -8,6 +8,7 @@ SQLAlchemy unreliably). Each expectation carries `meta.severity` (`critical` or 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def validate_tables(frames: dict[str, Any], suites: dict[str, dict[str, Any]]) -
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX sets itself to INFO
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     data_source = context.data_sources.add_pandas("devfin")

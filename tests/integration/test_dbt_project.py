@@ -93,6 +93,7 @@ select
     date '2019-03-01' as study_period_start, 750000.00 as cdia_support_usd, 1600000 as population;
 """
 
+
 @pytest.fixture
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A DuckDB file with the staging tables and rows above, selected for dbt through the env."""

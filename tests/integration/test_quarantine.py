@@ -81,3 +81,37 @@ def test_counts_reconcile(outcome) -> None:
         + counts["sheets_unchanged"]
         + counts["sheets_failed"]
     )
+
+
+def test_a_parser_bug_costs_one_sheet_not_the_run(tmp_path: Path, monkeypatch) -> None:
+    from devfin.sources import adb_pds
+
+    sheets = tmp_path / "samples" / "adb_pds"
+    sheets.mkdir(parents=True)
+    shutil.copy(SEED, sheets / "54037-001.txt")
+    shutil.copy(SEED, sheets / "54037-002.txt")
+    real_parse = adb_pds.parse
+
+    def flaky(content, *, sheet_id: str, url: str):
+        if sheet_id == "54037-002":
+            raise IndexError("list index out of range")
+        return real_parse(content, sheet_id=sheet_id, url=url)
+
+    monkeypatch.setattr(adb_pds, "parse", flaky)
+    settings = dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
+        data_dir=tmp_path / "data",
+        archive_dir=tmp_path / "data" / "archive",
+        sample_dir=tmp_path / "samples",
+    )
+    counts = ingest("adb_pds", "bug-1", settings)
+    assert counts["sheets_loaded"] == 1 and counts["sheets_quarantined"] == 1
+    engine = sa.create_engine(settings.warehouse_url)
+    with engine.connect() as conn:
+        reason, message = conn.execute(
+            sa.text("select reason_code, message from audit.quarantine")
+        ).one()
+    engine.dispose()
+    assert reason == "parser_error"
+    assert "IndexError" in message and "54037-002" in message

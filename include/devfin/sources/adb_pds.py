@@ -278,9 +278,8 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
 
 
 def _parse_html(text: str, sheet: _Sheet) -> ParsedSheet:
-    raise NotImplementedError(
-        f"{SOURCE_KEY}: HTML pages are not parsed yet (sheet {sheet.sheet_id}, {sheet.url})"
-    )
+    # Until the HTML layout is parsed, such a page is quarantined with this reason, not crashed on.
+    raise sheet.error(f"{SOURCE_KEY}: HTML pages are not parsed yet", "unsupported_format")
 
 
 def _parse_text(text: str, sheet: _Sheet) -> ParsedSheet:

@@ -120,9 +120,10 @@ def test_no_break_spaces_are_normalised(page: str) -> None:
     assert parse(text).record.project_officer == "Bai, Jie"
 
 
-def test_html_pages_are_not_parsed_yet() -> None:
-    with pytest.raises(NotImplementedError):
+def test_html_pages_are_quarantined_until_parsed() -> None:
+    with pytest.raises(ParseError, match="HTML pages are not parsed yet") as raised:
         parse("<!DOCTYPE html>\n<html><body><article></article></body></html>")
+    assert raised.value.reason == "unsupported_format"
 
 
 # --- Pages that are not data sheets, or lack what a sheet must have --------------------------

@@ -99,9 +99,10 @@ def test_bytes_parse_like_text(page: str, sheet: ParsedSheet) -> None:
     assert parse(page.encode("utf-8")) == sheet
 
 
-def test_html_pages_are_not_parsed_yet() -> None:
-    with pytest.raises(NotImplementedError):
+def test_html_pages_are_quarantined_until_parsed() -> None:
+    with pytest.raises(ParseError, match="HTML pages are not parsed yet") as raised:
         parse("<!doctype html><html><body>City Interventions</body></html>")
+    assert raised.value.reason == "unsupported_format"
 
 
 # --- Pages that are not intervention pages, or lack what one must have ----------------------
