@@ -52,10 +52,11 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 	@if [ "$(WAREHOUSE)" = postgres ]; then \
 	  psql -h 127.0.0.1 -U postgres -tc "select 1 from pg_database where datname = 'devfin'" | grep -q 1 \
 	    || psql -h 127.0.0.1 -U postgres -c "create database devfin"; fi
-	$(BIN)/airflow dags test ingest_adb_pds 2>&1 | $(EXIT_NOISE)
-	$(BIN)/airflow dags test ingest_cdia 2>&1 | $(EXIT_NOISE)
-	$(BIN)/airflow dags test build_marts 2>&1 | $(EXIT_NOISE)
-	@$(BIN)/devfin summary
+	@for dag in ingest_adb_pds ingest_cdia build_marts; do \
+	  echo "==> airflow dags test $$dag"; \
+	  $(BIN)/airflow dags test $$dag 2>&1 | $(EXIT_NOISE); \
+	done
+	@echo; $(BIN)/devfin summary
 
 test: install lint ## lint, then the whole test suite (unit, DAG integrity, integration)
 	$(BIN)/python -m pytest 2>&1 | $(EXIT_NOISE)

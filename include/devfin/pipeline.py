@@ -181,6 +181,7 @@ def _staging_rows(item: dict[str, Any], sheet: ParsedSheet, load_id: str) -> dic
         "parser_version": sheet.parser_version,
         "provenance": warehouse.dumps(sheet.provenance),
         "missing_labels": warehouse.dumps(list(sheet.missing_labels)),
+        "repairs": warehouse.dumps({kind: list(f) for kind, f in sheet.repairs.items()}),
         **as_dict(sheet.record),
     }
     rows = {sheet.record.table: [parent]}

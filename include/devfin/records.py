@@ -219,7 +219,9 @@ class ParsedSheet:
     """What a parser returns for one sheet: the parent record, its child rows and provenance.
 
     `provenance` maps each filled field of the parent record to the label it was read from;
-    `missing_labels` lists the labels the parser looked for and did not find.
+    `missing_labels` lists the labels the parser looked for and did not find; `repairs` names,
+    by kind of repair (such as `doubled_apostrophe`), the fields whose source text the parser
+    had to mend, so the quality checks can flag the source even though the record is clean.
     """
 
     source: str
@@ -227,6 +229,7 @@ class ParsedSheet:
     children: dict[str, list[Any]] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     missing_labels: tuple[str, ...] = ()
+    repairs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parser_version: str = PARSER_VERSION
 
     def rows(self, table: str) -> list[Any]:
@@ -288,6 +291,7 @@ def parsed_sheet_to_json(sheet: ParsedSheet) -> dict[str, Any]:
         "children": {t: [record_to_json(r) for r in rows] for t, rows in sheet.children.items()},
         "provenance": sheet.provenance,
         "missing_labels": list(sheet.missing_labels),
+        "repairs": {kind: list(fields) for kind, fields in sheet.repairs.items()},
         "parser_version": sheet.parser_version,
     }
 
@@ -303,5 +307,6 @@ def parsed_sheet_from_json(data: dict[str, Any]) -> ParsedSheet:
         },
         provenance=data["provenance"],
         missing_labels=tuple(data["missing_labels"]),
+        repairs={kind: tuple(fields) for kind, fields in data.get("repairs", {}).items()},
         parser_version=data["parser_version"],
     )

@@ -46,6 +46,7 @@ def _staging_table(record_type: type, is_parent: bool) -> sa.Table:
             sa.Column("parser_version", sa.Text, nullable=False),
             sa.Column("provenance", sa.Text, nullable=False),  # JSON: field → label read
             sa.Column("missing_labels", sa.Text, nullable=False),  # JSON list
+            sa.Column("repairs", sa.Text, nullable=False),  # JSON: repair kind → fields
         ]
     required = {f.name for f in dataclasses.fields(record_type) if f.default is dataclasses.MISSING}
     for name, kind in column_types(record_type).items():

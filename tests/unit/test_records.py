@@ -27,6 +27,7 @@ def test_parsed_sheet_round_trips_through_json() -> None:
         children={"adb_tenders": [AdbTender(position=1, title="A", posting_date=None)]},
         provenance={"project_name": "Project Name"},
         missing_labels=("MRM",),
+        repairs={"doubled_apostrophe": ("project_name",)},
     )
     assert parsed_sheet_from_json(parsed_sheet_to_json(sheet)) == sheet
 
