@@ -21,7 +21,8 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from devfin.records import (
     RECORD_TYPES,
     ParsedSheet,
     as_dict,
+    column_types,
     parsed_sheet_from_json,
     parsed_sheet_to_json,
 )
@@ -191,27 +193,27 @@ def _staging_rows(item: dict[str, Any], sheet: ParsedSheet, load_id: str) -> dic
 
 
 def _frames(source: str, items: list[dict[str, Any]], load_id: str) -> dict[str, Any]:
-    """One pandas DataFrame per staging table, dates as datetimes and amounts as floats for GX."""
+    """One pandas DataFrame per staging table, typed for GX: amounts as floats and dates as
+    datetime64[ns] (GX compares those with the ISO date strings a JSON suite holds)."""
     import pandas as pd
 
     by_table: dict[str, list[dict[str, Any]]] = {t.table: [] for t in RECORD_TYPES[source]}
     for item in items:
-        for table, rows in _staging_rows(
-            item, parsed_sheet_from_json(item["sheet"]), load_id
-        ).items():
-            by_table[table] += [{k: _for_frame(v) for k, v in row.items()} for row in rows]
-    return {table: pd.DataFrame(rows) for table, rows in by_table.items()}
-
-
-def _for_frame(value: Any) -> Any:
-    from datetime import date
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    return value
+        sheet = parsed_sheet_from_json(item["sheet"])
+        for table, rows in _staging_rows(item, sheet, load_id).items():
+            by_table[table] += rows
+    frames = {}
+    for record_type in RECORD_TYPES[source]:
+        frame = pd.DataFrame(by_table[record_type.table])
+        for name, kind in column_types(record_type).items():
+            if name not in frame:
+                continue
+            if kind is date:
+                frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+            elif kind is Decimal:
+                frame[name] = frame[name].astype("float64")
+        frames[record_type.table] = frame
+    return frames
 
 
 def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:

@@ -51,7 +51,7 @@ def _run_section(engine: Engine, run: dict[str, Any]) -> str:
         engine,
         sa.text(
             "select suite, check_name, severity, column_name, success, unexpected_count,"
-            " sample_values, sheet_ids from audit.dq_results where load_id = :load_id and"
+            " sample_values, sheet_ids, message from audit.dq_results where load_id = :load_id and"
             " source = :source order by success, severity, suite, check_name"
         ),
         load_id=run["load_id"],
@@ -81,7 +81,8 @@ def _run_section(engine: Engine, run: dict[str, Any]) -> str:
         f"<td>{e(c['check_name'])}</td><td>{e(c['severity'])}</td>"
         f"<td>{e(c['column_name'] or '')}</td>"
         f"<td>{'passed' if c['success'] else 'FAILED'}</td><td>{c['unexpected_count'] or 0}</td>"
-        f"<td>{e(c['sheet_ids'] or '')}</td><td>{e(c['sample_values'] or '')}</td></tr>"
+        f"<td>{e(c['sheet_ids'] or '')}</td>"
+        f"<td>{e(_detail(c))}</td></tr>"
         for c in checks
     )
     held_rows = (
@@ -99,6 +100,13 @@ def _run_section(engine: Engine, run: dict[str, Any]) -> str:
         f"{check_rows}</table><h3>Quarantined sheets</h3><table><tr><th>sheet</th><th>stage</th>"
         f"<th>reason</th><th>message</th><th>source</th></tr>{held_rows}</table>"
     )
+
+
+def _detail(check: dict[str, Any]) -> str:
+    """What to show of a check's outcome: why it could not run, or its sample values."""
+    if check["message"]:
+        return f"check could not run: {check['message']}"
+    return check["sample_values"] or ""
 
 
 def summary(engine: Engine, settings: Settings) -> str:

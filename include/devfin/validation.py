@@ -121,8 +121,7 @@ def _check_result(suite: str, result: Any) -> CheckResult:
         for item in detail.get("unexpected_index_list") or []
         if isinstance(item, dict) and "sheet_id" in item
     ]
-    raised = (result.exception_info or {}).get("raised_exception")
-    message = (result.exception_info or {}).get("exception_message") if raised else None
+    message = _exception_message(result.exception_info or {})
     return CheckResult(
         suite=suite,
         check_name=config.meta["check"],
@@ -132,10 +131,34 @@ def _check_result(suite: str, result: Any) -> CheckResult:
         success=bool(result.success),
         element_count=detail.get("element_count"),
         unexpected_count=detail.get("unexpected_count"),
-        sample_values=[str(v) for v in (detail.get("partial_unexpected_list") or [])[:MAX_SAMPLES]],
+        sample_values=[
+            _sample(v) for v in (detail.get("partial_unexpected_list") or [])[:MAX_SAMPLES]
+        ],
         failing_sheets=sorted(set(failing)),
         message=message,
     )
+
+
+def _exception_message(info: dict[str, Any]) -> str | None:
+    """The message of an expectation that raised instead of running (GX nests it per metric)."""
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    messages = [m for m in map(_exception_message, info.values()) if isinstance(m, str)]
+    return "; ".join(messages) or None
+
+
+def _sample(value: Any) -> str:
+    """An unexpected value as an auditor reads it: dates as ISO dates, pairs as (a, b), null."""
+    import pandas as pd
+
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_sample(v) for v in value) + ")"
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "null"
+    if hasattr(value, "isoformat") or type(value).__name__ == "datetime64":
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    return str(value)
 
 
 def critical_failures(results: list[CheckResult]) -> dict[tuple[str, str], list[CheckResult]]:

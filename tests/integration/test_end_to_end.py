@@ -94,6 +94,14 @@ def test_counts_reconcile(settings, first_run) -> None:
 
 def test_dq_results_recorded(settings, first_run) -> None:
     assert _query(settings, "select count(*) from audit.dq_results")[0][0] > 0
+    # A check that raised (rather than ran and failed) has no unexpected count and a message.
+    assert (
+        _query(
+            settings,
+            "select check_name, message from audit.dq_results where unexpected_count is null",
+        )
+        == []
+    )
     # The seed sheet's fact finding (15 Jul 2020) precedes its concept clearance (14 Sep 2020).
     flagged = _query(
         settings,

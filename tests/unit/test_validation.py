@@ -80,3 +80,25 @@ def test_critical_failure_names_the_sheet_version() -> None:
     failures = critical_failures(results)
     assert list(failures) == [("b", "v2")]
     assert failures[("b", "v2")][0].sample_values == ["not-a-number"]
+
+
+def test_samples_read_as_an_auditor_reads_them() -> None:
+    import numpy as np
+
+    from devfin.validation import _sample
+
+    pair = (np.datetime64("2020-07-15T00:00:00"), np.datetime64("2020-09-14T00:00:00"))
+    assert _sample(pair) == "(2020-07-15, 2020-09-14)"
+    assert _sample(None) == "null" and _sample(float("nan")) == "null"
+    assert _sample("5403-01") == "5403-01"
+
+
+def test_a_check_that_raises_is_a_failure_with_its_message() -> None:
+    from devfin.validation import _exception_message
+
+    nested = {
+        "metric-id": {"raised_exception": True, "exception_message": "bad comparison"},
+        "other": {"raised_exception": False, "exception_message": None},
+    }
+    assert _exception_message(nested) == "bad comparison"
+    assert _exception_message({"raised_exception": False, "exception_message": None}) is None

@@ -1,0 +1,34 @@
+"""What a sample generator of one source returns for one page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devfin.records import ParsedSheet
+
+# The defect kinds a source generator may inject (each source declares the ones it supports).
+DEFECT_KINDS = (
+    "missing_label",  # an optional label left out: field None, the label in missing_labels
+    "bad_date",  # a date that does not exist: the page must fail with ParseError(bad_value)
+    "amounts_mismatch",  # financing total is not the sum of its parts: parses, checks flag it
+    "doubled_apostrophes",  # '' in the source text: parsed to ', recorded in repairs
+    "truncated",  # the page cut off before its identity: ParseError, quarantined
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One generated page in both renderings, with the truth a parser must read back.
+
+    `truth` is None exactly when the page must fail to parse; `expected_error` is then the
+    ParseError reason. Provenance is not part of the truth: it differs between renderings.
+    """
+
+    source: str
+    sheet_id: str
+    url: str
+    html: str
+    text: str
+    truth: ParsedSheet | None
+    expected_error: str | None = None
+    defect: str | None = None
