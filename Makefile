@@ -28,7 +28,7 @@ PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || tru
 # Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
 EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
 
-.PHONY: help install airflow-init run test test-unit lint lock clean
+.PHONY: help install airflow-init run test test-unit lint lock clean samples bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -65,8 +65,14 @@ test-unit: install ## only the unit tests: no network, database or Airflow
 	$(BIN)/python -m pytest tests/unit
 
 lint: install ## ruff: lint rules and formatting
-	$(BIN)/ruff check include dags tests
-	$(BIN)/ruff format --check --quiet include dags tests
+	$(BIN)/ruff check include dags tests bench
+	$(BIN)/ruff format --check --quiet include dags tests bench
+
+samples: install ## regenerate the generated sample sheets shipped in include/sample_data
+	$(BIN)/devfin samples --count 20 --seed 2026 --out include/sample_data
+
+bench: install ## the benchmarks in bench/ (figures in bench/README.md)
+	$(BIN)/python bench/parse.py
 
 lock: ## re-resolve requirements.in into the pinned requirements.txt
 	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)

@@ -55,6 +55,23 @@ def _run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _samples_command(args: argparse.Namespace) -> int:
+    from devfin.samples import write_corpus
+
+    manifest = write_corpus(
+        args.out,
+        args.count,
+        args.seed,
+        page_format=args.format,
+        defect_rate=args.defect_rate,
+        sources=tuple(args.source or ("adb_pds", "cdia")),
+    )
+    for source, counts in manifest["sources"].items():
+        detail = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+        print(f"{source}: {args.count} pages in {args.out / source} ({detail})")
+    return 0
+
+
 def _summary_command(args: argparse.Namespace) -> int:
     from devfin.pipeline import summarize
 
@@ -83,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
     run.add_argument("--load-id", help="the run id (default: cli__<UTC timestamp>)")
     run.set_defaults(handler=_run_command)
+
+    samples = commands.add_parser(
+        "samples", help="write a deterministic corpus of generated sheets with their truth"
+    )
+    samples.add_argument("--count", type=int, required=True, help="pages per source")
+    samples.add_argument("--seed", type=int, default=2026)
+    samples.add_argument("--out", type=Path, required=True, metavar="DIR")
+    samples.add_argument("--format", choices=("html", "text"), default="html")
+    samples.add_argument(
+        "--defect-rate", type=float, default=0.10, help="share of pages with one injected defect"
+    )
+    samples.add_argument(
+        "--source", action="append", choices=SOURCE_KEYS, help="only this source (repeatable)"
+    )
+    samples.set_defaults(handler=_samples_command)
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)

@@ -1,0 +1,94 @@
+"""Deterministic corpora of realistic data sheets, each page with a sidecar of its true values.
+
+`devfin samples --count N --seed S --out DIR` writes, for each source, N pages
+`DIR/<source>/<sheet id>.html` (or `.txt` with `--format text`) and beside each its truth
+`<sheet id>.truth.json`: the records a parser must read back, or the ParseError reason it must
+raise. A fraction `defect_rate` of the pages (default 10 %) carries one injected defect, chosen
+uniformly among the defects the source supports (see `base.DEFECT_KINDS`); `DIR/manifest.json`
+counts them. The same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import random
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from devfin.records import parsed_sheet_to_json
+from devfin.samples.base import Sample
+
+SOURCES = ("adb_pds", "cdia")
+DEFAULT_DEFECT_RATE = 0.10
+FORMATS = {"html": ".html", "text": ".txt"}
+
+
+def generator(source: str) -> ModuleType:
+    """The sample generator module of a source key."""
+    if source not in SOURCES:
+        raise ValueError(f"no sample generator for {source!r}; known: {', '.join(SOURCES)}")
+    return importlib.import_module(f"devfin.samples.{source}")
+
+
+def sample(source: str, seed: int, index: int, defect_rate: float = DEFAULT_DEFECT_RATE) -> Sample:
+    """Page `index` of a source's corpus: a function of (source, seed, index, rate) alone."""
+    module = generator(source)
+    rng = random.Random(f"{seed}:{source}:{index}")
+    defect = rng.choice(module.DEFECTS) if rng.random() < defect_rate else None
+    return module.generate(rng, index, defect)
+
+
+def samples(
+    source: str, count: int, seed: int, defect_rate: float = DEFAULT_DEFECT_RATE
+) -> Iterator[Sample]:
+    for index in range(count):
+        yield sample(source, seed, index, defect_rate)
+
+
+def truth_json(page: Sample) -> dict[str, Any]:
+    """The sidecar of a page: what a parser must make of it."""
+    return {
+        "source": page.source,
+        "sheet_id": page.sheet_id,
+        "url": page.url,
+        "defect": page.defect,
+        "expected_error": page.expected_error,
+        "truth": parsed_sheet_to_json(page.truth) if page.truth is not None else None,
+    }
+
+
+def write_corpus(
+    out: Path,
+    count: int,
+    seed: int,
+    *,
+    page_format: str = "html",
+    defect_rate: float = DEFAULT_DEFECT_RATE,
+    sources: tuple[str, ...] = SOURCES,
+) -> dict[str, Any]:
+    """Write `count` pages of each source and their sidecars under `out`; returns the manifest."""
+    suffix = FORMATS[page_format]
+    manifest: dict[str, Any] = {
+        "seed": seed,
+        "count_per_source": count,
+        "format": page_format,
+        "defect_rate": defect_rate,
+        "sources": {},
+    }
+    for source in sources:
+        folder = out / source
+        folder.mkdir(parents=True, exist_ok=True)
+        defects: Counter[str] = Counter()
+        for page in samples(source, count, seed, defect_rate):
+            body = page.html if page_format == "html" else page.text
+            (folder / f"{page.sheet_id}{suffix}").write_text(body, encoding="utf-8")
+            sidecar = folder / f"{page.sheet_id}.truth.json"
+            sidecar.write_text(json.dumps(truth_json(page), indent=1, ensure_ascii=False) + "\n")
+            defects[page.defect or "clean"] += 1
+        manifest["sources"][source] = dict(sorted(defects.items()))
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,11 +1,44 @@
-"""CDIA city-intervention pages (source `cdia`): one page in, its typed records out."""
+"""CDIA city-intervention pages (source `cdia`): one page in, its typed records out.
+
+A page arrives as HTML (the live page) or as its plain-text rendering. Either is first cut into
+the same labelled values, which are then read into records by the same code, so both renderings
+of a page give identical records, children, `missing_labels`, `repairs` and provenance.
+
+No live CDIA layout is documented; the HTML read here is the natural page of which the text
+rendering is a rendering (the text glues a label to its value where the page has them in
+separate elements):
+
+    <div class="breadcrumb"><a href="…">City Interventions</a></div>
+    <h1>Chongqing Innovation and Human Capital Development</h1>
+    <ul><li><strong>Country:</strong> China</li><li><strong>City:</strong> Chongqing</li></ul>
+    <div class="fact"><h4>CDIA Support</h4><p>US$ 450,000</p></div>   one per fact label
+    <h3>Key City Development Issues</h3><p>…</p><p>…</p>               one per narrative
+    <p><strong>Download:</strong> <a href="….pdf">Final Report</a>&nbsp; &nbsp; …</p>
+    <aside><h4>Key City information</h4><p><strong>Land Area:</strong> 82,400 sq. km.<br>
+      <strong>Estimated Population:</strong> 30 million (2018)<br>
+      <strong>City website:</strong> n/a</p></aside>
+    <a href="#top">Back to Top</a>
+
+The HTML is read by label, never by position or CSS path, so that a template change degrades
+one field, not the sheet. A label is an `h2` to `h6`, `dt` or `th` whose text is a known label
+(any case, a trailing colon allowed), or a `strong`/`b` that starts its line and is followed by
+a colon. Its value is what follows it among its siblings, up to the next label or heading; a
+label alone in its element (`<div><h4>label</h4></div><div>value</div>`) takes what follows
+that element. The title is the last `<h1>` before the first label; downloads are the texts of
+the links in the Download value. Site navigation, footers and scripts hold no label and are
+never read.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from devfin.errors import ParseError
 from devfin.records import (
@@ -57,6 +90,7 @@ class Label:
     colon: bool = False  # written "Label: value"; otherwise the value may be glued on
     narrative: bool = False  # the value is the paragraphs below, up to the next label
     heading: bool = False  # heads other labelled lines and has no value of its own
+    links: bool = False  # the value is a row of links, set apart by runs of spaces in text
 
 
 LABELS = (
@@ -71,7 +105,7 @@ LABELS = (
     Label(KEY_ISSUES, narrative=True),
     Label(COOPERATION_DETAILS, narrative=True),
     Label(EXPECTED_OUTCOMES, narrative=True),
-    Label(DOWNLOAD, colon=True),
+    Label(DOWNLOAD, colon=True, links=True),
     Label(CITY_INFORMATION, heading=True),
     Label(LAND_AREA, colon=True),
     Label(POPULATION, colon=True),
@@ -79,10 +113,17 @@ LABELS = (
 )
 # The breadcrumb above the title and the footer link: page furniture, not data.
 BOILERPLATE = ("City Interventions", "Back to Top")
+TITLE_PROVENANCE = f"(heading below {BOILERPLATE[0]})"
 # Generic labels that pages other than a CDIA intervention also carry.
 GENERIC_LABELS = (COUNTRY, CITY, DOWNLOAD)
 # Values the site writes for "none".
 PLACEHOLDERS = ("n/a",)
+# Separates the entries of a list value ("Good Governance; Poverty Reduction").
+LIST_SEPARATOR = "; "
+# Separates the two months of a study period ("March 2018 \u2013 June 2019").
+PERIOD_SEPARATOR = " \u2013 "
+# The repair kind recorded when the source escaped apostrophes SQL-style ("People''s").
+DOUBLED_APOSTROPHE = "doubled_apostrophe"
 
 _LIST_SEPARATOR = re.compile(r"\s*;\s*")
 _PERIOD_SEPARATOR = re.compile(r"\s*[\u2013\u2014-]\s*|\s+to\s+", re.IGNORECASE)
@@ -90,14 +131,30 @@ _TRAILING_PARENTHESES = re.compile(r"(?P<head>.*?)\s*(?:\((?P<inside>[^()]*)\))?
 _AREA_UNIT = re.compile(r"\s*(?:sq\.?\s*km\.?|km2|km\u00b2|square kilomet(?:er|re)s?)", re.I)
 # Download links are separated by runs of (no-break) spaces, link texts by single spaces.
 _LINK_GAP = re.compile(r"[ \t\u00a0]{2,}")
+_YEAR = re.compile(r"\d{4}")
 
 T = TypeVar("T")
 
 # Longest first, so that a label is never cut short by another that begins it.
 _LABELS_LONGEST_FIRST = tuple(sorted(LABELS, key=lambda label: -len(label.text)))
+_LABELS_BY_KEY = {label.text.casefold(): label for label in LABELS}
 _BOILERPLATE_KEYS = frozenset(text.casefold() for text in BOILERPLATE)
 _PLACEHOLDER_KEYS = frozenset(text.casefold() for text in PLACEHOLDERS)
 _GENERIC_KEYS = frozenset(text.casefold() for text in GENERIC_LABELS)
+_BOILERPLATE_LENGTH = 2 * max(len(text) for text in BOILERPLATE)  # room for spaces around
+_CHILD_TYPES: dict[str, type] = {
+    STAKEHOLDERS: CdiaStakeholder,
+    INFRASTRUCTURE_SECTORS: CdiaInfrastructureSector,
+    IMPACT_AREAS: CdiaImpactArea,
+}
+# Where a repaired field is listed: record fields first, then the child tables, in order.
+_REPAIR_ORDER = {
+    name: position
+    for position, name in enumerate(
+        [f.name for f in dataclasses.fields(CdiaIntervention)]
+        + [f"{child.table}.name" for child in _CHILD_TYPES.values()]
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -116,15 +173,6 @@ class _Sheet:
             return convert(value)
         except ValueError as error:
             raise self.error(f"{label}: {error}", "bad_value") from error
-
-
-@dataclass(frozen=True)
-class _Match:
-    """A line that starts with a label: the label, as written, and the rest of the line."""
-
-    label: Label
-    written: str
-    rest: str
 
 
 @dataclass
@@ -147,16 +195,25 @@ class _Value:
         entries = _LIST_SEPARATOR.split(text) if text else []
         return [entry for entry in entries if entry]
 
+    def is_repaired(self) -> bool:
+        """Whether reading the value mends doubled apostrophes (see `clean_text`)."""
+        return _has_doubled_apostrophe(self.raw())
+
 
 @dataclass
 class _Layout:
-    """A text page cut into the free text above the first label and the labels' values."""
+    """A page cut into its title (as written) and its labels' values, whatever its format."""
 
-    preamble: list[str] = field(default_factory=list)
+    title: str | None = None
     values: dict[str, _Value] = field(default_factory=dict)  # keyed by label key
 
     def value(self, label: str) -> _Value | None:
         return self.values.get(label.casefold())
+
+    def add(self, label: Label, written: str, lines: Iterable[str]) -> None:
+        """A label's value; a label met twice gets the lines of both."""
+        value = self.values.setdefault(label.text.casefold(), _Value(written))
+        value.lines.extend(lines)
 
 
 @dataclass
@@ -165,11 +222,14 @@ class _Fields:
 
     values: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)
 
-    def put(self, name: str, value: Any, source: str) -> None:
+    def put(self, name: str, value: Any, source: str, *, repaired: bool = False) -> None:
         if value is not None:
             self.values[name] = value
             self.provenance[name] = source
+            if repaired:
+                self.repaired.append(name)
 
 
 def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
@@ -179,47 +239,36 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
         text = page_text(content)
     except UnicodeDecodeError as error:
         raise sheet.error(f"page is not UTF-8 text: {error}", "not_a_data_sheet") from error
-    if looks_like_html(text):
-        return _parse_html(text, sheet)
-    return _parse_text(text, sheet)
+    layout = _scan_html(text) if looks_like_html(text) else _scan_text(text.split("\n"))
+    return _read_sheet(layout, sheet)
 
 
-def _parse_html(text: str, sheet: _Sheet) -> ParsedSheet:
-    # Until the HTML layout is parsed, such a page is quarantined with this reason, not crashed on.
-    raise sheet.error(f"{SOURCE_KEY}: HTML pages are not parsed yet", "unsupported_format")
-
-
-def _parse_text(text: str, sheet: _Sheet) -> ParsedSheet:
-    layout = _scan(text.split("\n"))
+def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
     if not set(layout.values) - _GENERIC_KEYS:
         raise sheet.error(
             "no CDIA label (such as 'CDIA Support'): not a CDIA city-intervention page",
             "not_a_data_sheet",
         )
     fields = _Fields()
-    title = clean_text(layout.preamble[0]) if layout.preamble else None
+    title = clean_text(layout.title)
     if title is None:
         raise sheet.error(
             f"the title (the heading below {BOILERPLATE[0]!r}) is missing", "missing_field"
         )
-    fields.put("title", title, f"(heading below {BOILERPLATE[0]})")
+    fields.put("title", title, TITLE_PROVENANCE, repaired=_has_doubled_apostrophe(layout.title))
     _read_text_fields(layout, fields)
     _read_study_period(layout, fields, sheet)
     _read_financing(layout, fields, sheet)
     _read_city_information(layout, fields, sheet)
     _read_downloads(layout, fields)
-    children: dict[str, list[Any]] = {
-        CdiaStakeholder.table: [
-            CdiaStakeholder(position, name) for position, name in _entries(layout, STAKEHOLDERS)
-        ],
-        CdiaInfrastructureSector.table: [
-            CdiaInfrastructureSector(position, name)
-            for position, name in _entries(layout, INFRASTRUCTURE_SECTORS)
-        ],
-        CdiaImpactArea.table: [
-            CdiaImpactArea(position, name) for position, name in _entries(layout, IMPACT_AREAS)
-        ],
+    children = {
+        child.table: _child_rows(layout, label, child) for label, child in _CHILD_TYPES.items()
     }
+    repaired = fields.repaired + [
+        f"{child.table}.name"
+        for label, child in _CHILD_TYPES.items()
+        if (value := layout.value(label)) is not None and value.is_repaired()
+    ]
     missing = tuple(
         label.text for label in LABELS if not label.heading and layout.value(label.text) is None
     )
@@ -229,13 +278,33 @@ def _parse_text(text: str, sheet: _Sheet) -> ParsedSheet:
         children=children,
         provenance=fields.provenance,
         missing_labels=missing,
+        repairs=_repairs(repaired),
     )
 
 
-# --- Cutting the page into labelled values -------------------------------------------------
+def _repairs(repaired: list[str]) -> dict[str, tuple[str, ...]]:
+    if not repaired:
+        return {}
+    return {DOUBLED_APOSTROPHE: tuple(sorted(repaired, key=_REPAIR_ORDER.__getitem__))}
 
 
-def _scan(lines: Iterable[str]) -> _Layout:
+def _has_doubled_apostrophe(text: str | None) -> bool:
+    return text is not None and "''" in text
+
+
+# --- Cutting a text rendering into labelled values ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A line that starts with a label: the label, as written, and the rest of the line."""
+
+    label: Label
+    written: str
+    rest: str
+
+
+def _scan_text(lines: Iterable[str]) -> _Layout:
     layout = _Layout()
     narrative: _Value | None = None  # the narrative whose paragraphs are being read
     for raw_line in lines:
@@ -247,31 +316,199 @@ def _scan(lines: Iterable[str]) -> _Layout:
         while found is not None and found.label.heading:
             found = _match_label(found.rest)  # "Key City informationLand Area: 82,400 sq. km."
         if found is not None:
-            value = layout.values.setdefault(found.label.text.casefold(), _Value(found.written))
-            value.lines.append(found.rest)
+            layout.add(found.label, found.written, [found.rest])
+            value = layout.value(found.label.text)
             narrative = value if found.label.narrative else None
         elif narrative is not None:
             narrative.lines.append(line)
-        elif line and not layout.values:
-            layout.preamble.append(line)
+        elif line and not layout.values and layout.title is None:
+            layout.title = line
     return layout
 
 
 def _match_label(line: str) -> _Match | None:
     """The label a line starts with and the value after it, if it starts with one."""
     for label in _LABELS_LONGEST_FIRST:
-        written, rest = line[: len(label.text)], line[len(label.text) :].lstrip()
-        if written.replace("\u00a0", " ").casefold() != label.text.casefold():
+        written = line[: len(label.text)].replace("\u00a0", " ")
+        if written.casefold() != label.text.casefold():
             continue
+        rest = line[len(label.text) :].lstrip()
         if label.colon:
             if rest.startswith(":"):
                 return _Match(label, written, rest[1:].strip())
             continue
-        # A glued value starts a new word: "CDIA supported ..." is prose, not "CDIA Support".
-        if rest[:1].islower():
+        # A glued value starts a new word: "CDIA supported ..." is prose, not "CDIA Support";
+        # but "Expected Downstream Financingn/a" is a label and its placeholder.
+        if rest[:1].islower() and rest.casefold() not in _PLACEHOLDER_KEYS:
             continue
         return _Match(label, written, rest.removeprefix(":").strip())
     return None
+
+
+# --- Cutting an HTML page into labelled values ----------------------------------------------
+
+_TITLE_TAG = "h1"
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_INLINE_LABEL_TAGS = frozenset({"strong", "b"})
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
+_LABEL_CANDIDATES = f"{_HEADINGS}, dt, th, strong, b"
+# Elements that start a line of their own when a browser renders the page.
+_BLOCK_TAGS = _HEADING_TAGS | frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer header li main nav"
+    " ol p section table td th tr ul".split()
+)
+_LINE_STARTS = _BLOCK_TAGS | {"br"}
+_UNRENDERED_TAGS = frozenset({"script", "style", "noscript", "template", "-comment"})
+# A label alone in its element takes what follows the element, but never beyond these.
+_CONTAINERS = frozenset({"html", "body", "main", "article"})
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not NBSP: that is content until clean_text
+
+
+@dataclass(frozen=True)
+class _HtmlLabel:
+    """An element that holds a label, with the label as written (colon dropped)."""
+
+    node: LexborNode
+    label: Label
+    written: str
+
+
+def _scan_html(text: str) -> _Layout:
+    body = LexborHTMLParser(text).body
+    layout = _Layout()
+    if body is None:
+        return layout
+    labels, title = _find_labels(body)
+    layout.title = title
+    # Every label and heading ends the value before it, and so does any element holding one;
+    # `stops` counts, for each such element, the labels and headings it holds.
+    ends = {node.mem_id: node for node in (*(found.node for found in labels), *body.css(_HEADINGS))}
+    stops = Counter(ancestor for node in ends.values() for ancestor in _self_and_ancestors(node))
+    for found in labels:
+        if not found.label.heading:
+            nodes = _value_nodes(found.node, stops)
+            layout.add(found.label, found.written, _value_lines(nodes, found.label))
+    return layout
+
+
+def _find_labels(body: LexborNode) -> tuple[list[_HtmlLabel], str | None]:
+    """The label elements in page order, and the title: the last `h1` before the first label."""
+    labels: list[_HtmlLabel] = []
+    label_ids: set[int] = set()
+    title: str | None = None
+    for node in body.css(_LABEL_CANDIDATES):
+        text = _inline_text(node)
+        if node.tag == _TITLE_TAG:
+            if not labels and (clean_text(text) or "").casefold() not in _BOILERPLATE_KEYS:
+                title = text
+            continue
+        written = (clean_text(text) or "").removesuffix(":").rstrip()
+        label = _LABELS_BY_KEY.get(written.casefold())
+        if label is None or not _is_label_element(node):
+            continue
+        if any(ancestor in label_ids for ancestor in _self_and_ancestors(node)):
+            continue  # "<h4><strong>CDIA Support</strong></h4>": the outer element is the label
+        labels.append(_HtmlLabel(node, label, written))
+        label_ids.add(node.mem_id)
+    return labels, title
+
+
+def _is_label_element(node: LexborNode) -> bool:
+    """Headings always are; `strong`/`b` only as "Label: value" at the start of a line."""
+    if node.tag not in _INLINE_LABEL_TAGS:
+        return True
+    if not (node.text().rstrip().endswith(":") or _text_after(node).startswith(":")):
+        return False
+    previous = node.prev
+    while previous is not None and previous.tag not in _LINE_STARTS:
+        if previous.is_element_node or (previous.is_text_node and previous.text().strip()):
+            return False  # emphasis inside a sentence, not a label
+        previous = previous.prev
+    return True
+
+
+def _text_after(node: LexborNode) -> str:
+    following = node.next
+    return following.text().lstrip() if following is not None else ""
+
+
+def _value_nodes(node: LexborNode, stops: Counter[int]) -> list[LexborNode]:
+    """The nodes after a label up to the next label or heading (see the module docstring)."""
+    block = node
+    while True:
+        nodes = list(_siblings_until_stop(block, stops))
+        parent = block.parent
+        if (
+            any(n.tag not in _UNRENDERED_TAGS and _inline_text(n).strip() for n in nodes)
+            or parent is None
+            or parent.tag in _CONTAINERS
+            or stops[parent.mem_id] > 1  # the parent holds other labels: theirs is what follows
+        ):
+            return nodes
+        block = parent
+
+
+def _siblings_until_stop(node: LexborNode, stops: Counter[int]) -> Iterator[LexborNode]:
+    sibling = node.next
+    while sibling is not None and sibling.mem_id not in stops and not _is_boilerplate(sibling):
+        yield sibling
+        sibling = sibling.next
+
+
+def _is_boilerplate(node: LexborNode) -> bool:
+    text = node.text().strip()
+    if not text or len(text) > _BOILERPLATE_LENGTH:  # most siblings: no need to normalise
+        return False
+    return (clean_text(text) or "").casefold() in _BOILERPLATE_KEYS
+
+
+def _value_lines(nodes: list[LexborNode], label: Label) -> list[str]:
+    if label.links:
+        links = [_inline_text(link) for node in nodes for link in _links(node)]
+        if links:
+            return links
+    parts: list[str] = []
+    for node in nodes:
+        _render(node, parts)
+    # "<strong>Country</strong>: China": the colon is the label's.
+    return "".join(parts).lstrip().removeprefix(":").split("\n")
+
+
+def _links(node: LexborNode) -> list[LexborNode]:
+    if not node.is_element_node:
+        return []
+    return [node] if node.tag == "a" else node.css("a")
+
+
+def _render(node: LexborNode, parts: list[str]) -> None:
+    """The text of a node as a browser lays it out: blocks apart, `<br>` a line break."""
+    if node.is_text_node:
+        parts.append(_HTML_WHITESPACE.sub(" ", node.text()))
+        return
+    tag = node.tag
+    if tag in _UNRENDERED_TAGS or not node.is_element_node:
+        return
+    if tag == "br":
+        parts.append("\n")
+        return
+    block = tag in _BLOCK_TAGS
+    if block:
+        parts.append("\n\n")  # a blank line between paragraphs, as in the text rendering
+    for child in node.iter(include_text=True):
+        _render(child, parts)
+    if block:
+        parts.append("\n\n")
+
+
+def _inline_text(node: LexborNode) -> str:
+    return _HTML_WHITESPACE.sub(" ", node.text())
+
+
+def _self_and_ancestors(node: LexborNode) -> Iterator[int]:
+    current: LexborNode | None = node
+    while current is not None and current.is_element_node:
+        yield current.mem_id
+        current = current.parent
 
 
 # --- Reading the fields ---------------------------------------------------------------------
@@ -288,7 +525,7 @@ def _read_text_fields(layout: _Layout, fields: _Fields) -> None:
     ):
         value = layout.value(label)
         if value is not None:
-            fields.put(name, value.text(), value.label)
+            fields.put(name, value.text(), value.label, repaired=value.is_repaired())
 
 
 def _read_study_period(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
@@ -316,7 +553,9 @@ def _read_financing(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
         amount_text, financier = _split_parentheses(downstream.text())
         amount = sheet.read(parse_amount, downstream.label, amount_text)
         fields.put("expected_downstream_financing_usd", amount, downstream.label)
-        fields.put("downstream_financier", financier, downstream.label)
+        fields.put(
+            "downstream_financier", financier, downstream.label, repaired=downstream.is_repaired()
+        )
 
 
 def _read_city_information(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
@@ -348,12 +587,14 @@ def _read_downloads(layout: _Layout, fields: _Fields) -> None:
         for piece in _LINK_GAP.split(line)
         if (link := clean_text(piece))
     ]
-    fields.put("downloads", "; ".join(links) or None, value.label)
+    downloads = LIST_SEPARATOR.join(links) or None
+    fields.put("downloads", downloads, value.label, repaired=value.is_repaired())
 
 
-def _entries(layout: _Layout, label: str) -> list[tuple[int, str]]:
+def _child_rows(layout: _Layout, label: str, row_type: type) -> list[Any]:
     value = layout.value(label)
-    return list(enumerate(value.items(), 1)) if value is not None else []
+    names = value.items() if value is not None else []
+    return [row_type(position, name) for position, name in enumerate(names, 1)]
 
 
 def _split_parentheses(text: str | None) -> tuple[str | None, str | None]:
@@ -369,6 +610,6 @@ def _split_parentheses(text: str | None) -> tuple[str | None, str | None]:
 def _year(text: str | None) -> int | None:
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}", text):
+    if not _YEAR.fullmatch(text):
         raise ValueError(f"not a year: {text!r}")
     return int(text)

@@ -12,10 +12,12 @@ import pytest
 
 from devfin.errors import ParseError
 from devfin.records import (
+    PARSER_VERSION,
     TABLE_TYPES,
     CdiaIntervention,
     ParsedSheet,
     as_dict,
+    parsed_sheet_to_json,
     record_from_json,
     record_to_json,
 )
@@ -30,6 +32,11 @@ SAMPLE = (
     / "chongqing-innovation-and-human-capital-development.txt"
 )
 EXPECTED = Path(__file__).parent / "expected" / "cdia_chongqing.json"
+HTML_FIXTURE = Path(__file__).parent / "fixtures" / "cdia_chongqing.html"
+# The "CDIA Support" label and value in the HTML fixture.
+SUPPORT_FACT = (
+    '<h4 class="fact-label">CDIA Support</h4>\n      <p class="fact-value">US$&nbsp;450,000</p>'
+)
 SHEET_ID = "chongqing-innovation-and-human-capital-development"
 URL = "https://cdia.asia/city-interventions/chongqing-innovation-and-human-capital-development"
 
@@ -42,6 +49,16 @@ def page() -> str:
 @pytest.fixture(scope="module")
 def sheet(page: str) -> ParsedSheet:
     return parse(page)
+
+
+@pytest.fixture(scope="module")
+def html_page() -> str:
+    return HTML_FIXTURE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def html_sheet(html_page: str) -> ParsedSheet:
+    return parse(html_page)
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +100,12 @@ def test_child_rows_match_golden_file(sheet: ParsedSheet, expected: dict[str, An
         assert sheet.children[table] == [record_from_json(TABLE_TYPES[table], r) for r in rows]
 
 
-def test_provenance_and_missing_labels_match_golden_file(
+def test_provenance_missing_labels_and_repairs_match_golden_file(
     sheet: ParsedSheet, expected: dict[str, Any]
 ) -> None:
     assert sheet.provenance == expected["provenance"]
     assert list(sheet.missing_labels) == expected["missing_labels"]
+    assert sheet.repairs == expected["repairs"] == {}
 
 
 def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
@@ -97,12 +115,6 @@ def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
 
 def test_bytes_parse_like_text(page: str, sheet: ParsedSheet) -> None:
     assert parse(page.encode("utf-8")) == sheet
-
-
-def test_html_pages_are_quarantined_until_parsed() -> None:
-    with pytest.raises(ParseError, match="HTML pages are not parsed yet") as raised:
-        parse("<!doctype html><html><body>City Interventions</body></html>")
-    assert raised.value.reason == "unsupported_format"
 
 
 # --- Pages that are not intervention pages, or lack what one must have ----------------------
@@ -176,6 +188,27 @@ def test_labels_match_whatever_their_case(page: str, sheet: ParsedSheet) -> None
     assert parse(text).children == sheet.children
 
 
+def test_downstream_financing_glued_to_its_placeholder(page: str, sheet: ParsedSheet) -> None:
+    text = edit(page, "FinancingUS$ 427.3 million (ADB loan)", "Financingn/a")
+    degraded = parse(text)
+    assert degraded.missing_labels == ()
+    assert as_dict(degraded.record) == {
+        **as_dict(sheet.record),
+        "expected_downstream_financing_usd": None,
+        "downstream_financier": None,
+    }
+
+
+def test_doubled_apostrophes_are_mended_and_recorded(page: str) -> None:
+    text = edit(page, "Chongqing\u2019s economy", "Chongqing''s economy")
+    text = edit(text, "; Chongqing Municipal Government;", "; Chongqing People''s Government;")
+    repaired = parse(text)
+    assert repaired.repairs == {"doubled_apostrophe": ("key_issues", "cdia_stakeholders.name")}
+    assert repaired.record.key_issues is not None
+    assert "Chongqing's economy" in repaired.record.key_issues
+    assert repaired.children["cdia_stakeholders"][1].name == "Chongqing People's Government"
+
+
 def test_a_narrative_may_run_over_several_paragraphs(page: str) -> None:
     text = edit(
         page,
@@ -185,3 +218,113 @@ def test_a_narrative_may_run_over_several_paragraphs(page: str) -> None:
     outcomes = parse(text).record.expected_outcomes
     assert outcomes is not None
     assert outcomes.startswith("A first paragraph.\n\nIn partnership with the government")
+
+
+# --- The HTML page: the hand-written fixture of the sample page, and variations -------------
+
+
+def test_html_fixture_matches_golden_file(
+    html_sheet: ParsedSheet, expected: dict[str, Any]
+) -> None:
+    assert parsed_sheet_to_json(html_sheet) == {**expected, "parser_version": PARSER_VERSION}
+
+
+def test_html_and_text_renderings_parse_to_the_same_sheet(
+    html_sheet: ParsedSheet, sheet: ParsedSheet
+) -> None:
+    assert html_sheet == sheet
+
+
+def test_html_missing_label_degrades_only_its_field(
+    html_page: str, html_sheet: ParsedSheet
+) -> None:
+    degraded = parse(edit(html_page, f'<div class="fact">\n      {SUPPORT_FACT}\n    </div>', ""))
+    assert degraded.missing_labels == ("CDIA Support",)
+    assert as_dict(degraded.record) == {**as_dict(html_sheet.record), "cdia_support_usd": None}
+    assert degraded.children == html_sheet.children
+
+
+def test_html_page_without_title_is_a_missing_field(html_page: str) -> None:
+    title = '<h1 class="entry-title">Chongqing Innovation and Human Capital&nbsp;Development</h1>'
+    error = parse_error(edit(html_page, title, ""))
+    assert error.reason == "missing_field"
+    assert "title" in str(error)
+    assert SHEET_ID in str(error)
+
+
+def test_html_page_that_is_not_an_intervention_is_refused() -> None:
+    about = (
+        "<!DOCTYPE html><html><head><title>About Us &#8211; CDIA</title></head><body>"
+        '<nav><a href="/city-interventions/">City Interventions</a></nav>'
+        "<main><h1>About Us</h1><p>CDIA helps medium-sized cities in Asia.</p>"
+        "<p><strong>Contact:</strong> info@cdia.asia</p></main></body></html>"
+    )
+    assert parse_error(about).reason == "not_a_data_sheet"
+
+
+def test_html_listing_page_with_only_generic_labels_is_refused() -> None:
+    listing = (
+        "<!DOCTYPE html><html><body><h1>City Interventions</h1>"
+        "<div><h2><a href='/city-interventions/x'>Xi&#39;an Urban Transport</a></h2>"
+        "<p><strong>Country:</strong> China</p><p><strong>City:</strong> Xi&#39;an</p></div>"
+        "</body></html>"
+    )
+    assert parse_error(listing).reason == "not_a_data_sheet"
+
+
+def test_html_bad_amount_names_its_label_and_value(html_page: str) -> None:
+    error = parse_error(edit(html_page, "US$&nbsp;450,000", "EUR 450,000"))
+    assert error.reason == "bad_value"
+    assert "CDIA Support" in str(error)
+    assert "EUR 450,000" in str(error)
+
+
+def test_html_doubled_apostrophes_are_mended_and_recorded(html_page: str) -> None:
+    text = edit(html_page, "Chongqing\u2019s economy", "Chongqing&#39;&#39;s economy")
+    text = edit(text, "; Chongqing Municipal Government;", "; Chongqing People''s Government;")
+    repaired = parse(text)
+    assert repaired.repairs == {"doubled_apostrophe": ("key_issues", "cdia_stakeholders.name")}
+    assert repaired.children["cdia_stakeholders"][1].name == "Chongqing People's Government"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param(
+            SUPPORT_FACT,
+            "<dl><dt>CDIA Support:</dt><dd>US$ 450,000</dd></dl>",
+            id="definition-list",
+        ),
+        pytest.param(
+            SUPPORT_FACT,
+            '<div class="label"><h5>CDIA SUPPORT</h5></div><div class="value">US$ 450,000</div>',
+            id="label-alone-in-its-element",
+        ),
+        pytest.param(
+            "<li><strong>Country:</strong> China</li>",
+            "<li><b>Country</b>: <span>China</span></li>",
+            id="colon-outside-the-label",
+        ),
+        pytest.param(
+            '<div class="entry-content">',
+            '<div class="entry-content">\n    <p><strong>CDIA Support</strong> was decisive.</p>',
+            id="emphasis-in-prose-is-not-a-label",
+        ),
+    ],
+)
+def test_html_template_changes_keep_the_record(
+    html_page: str, html_sheet: ParsedSheet, old: str, new: str
+) -> None:
+    changed = parse(edit(html_page, old, new))
+    assert changed.record == html_sheet.record
+    assert changed.children == html_sheet.children
+    assert changed.missing_labels == ()
+
+
+def test_html_several_downloads_are_its_links(html_page: str) -> None:
+    text = edit(
+        html_page,
+        "Final Report</a>",
+        'Final Report</a> <a href="/summary.pdf">Executive Summary</a>',
+    )
+    assert parse(text).record.downloads == "Final Report; Executive Summary"

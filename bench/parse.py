@@ -1,0 +1,82 @@
+"""Parse speed: sheets per second for generated pages, HTML and text, on one core.
+
+    .venv/bin/python bench/parse.py [--pages 2000] [--seed 2026]
+
+Generates the pages first (not timed), then parses each page once in this one process and
+prints sheets/s per source and format. Pages with an injected defect that must fail to parse
+are timed too: a failing parse is work the pipeline does as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+
+from devfin.errors import ParseError
+from devfin.samples import DEFAULT_DEFECT_RATE, SOURCES, samples
+from devfin.sources import get_source
+
+
+def cpu_name() -> str:
+    """The processor's model name, for the record of where a figure came from."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def measure(source: str, pages: list[tuple[str, str, str]]) -> tuple[float, int]:
+    """Seconds to parse every (sheet_id, url, body), and how many failed as expected."""
+    parse = get_source(source).parse
+    failed = 0
+    started = time.perf_counter()
+    for sheet_id, url, body in pages:
+        try:
+            parse(body, sheet_id=sheet_id, url=url)
+        except ParseError:
+            failed += 1
+    return time.perf_counter() - started, failed
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--pages", type=int, default=2000, help="pages in all, split by source")
+    options.add_argument("--seed", type=int, default=2026)
+    args = options.parse_args()
+
+    per_source = args.pages // len(SOURCES)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
+    print(
+        f"{args.pages} generated pages ({per_source} per source), seed {args.seed},"
+        f" {DEFAULT_DEFECT_RATE:.0%} with a defect; one process, one core"
+    )
+    totals = {"html": [0.0, 0], "text": [0.0, 0]}
+    for source in SOURCES:
+        generated = list(samples(source, per_source, args.seed))
+        for page_format in ("html", "text"):
+            pages = [
+                (p.sheet_id, p.url, p.html if page_format == "html" else p.text) for p in generated
+            ]
+            seconds, failed = measure(source, pages)
+            totals[page_format][0] += seconds
+            totals[page_format][1] += len(pages)
+            print(
+                f"  {source:<8} {page_format:<5} {len(pages) / seconds:8.0f} sheets/s"
+                f"  ({len(pages)} pages in {seconds:.2f} s, {failed} failed as injected)"
+            )
+    for page_format, (seconds, count) in totals.items():
+        print(f"  all      {page_format:<5} {count / seconds:8.0f} sheets/s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
