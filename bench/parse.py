@@ -10,6 +10,7 @@ are timed too: a failing parse is work the pipeline does as well.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
@@ -51,9 +52,7 @@ def main() -> None:
     args = options.parse_args()
 
     per_source = args.pages // len(SOURCES)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(
         f"{args.pages} generated pages ({per_source} per source), seed {args.seed},"
         f" {DEFAULT_DEFECT_RATE:.0%} with a defect; one process, one core"

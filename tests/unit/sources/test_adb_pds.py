@@ -1,4 +1,4 @@
-"""The ADB Project Data Sheet parser: the sample sheet against its golden file, and variations."""
+"""The ADB Project Data Sheet parser: the sample sheet (text and HTML) against its golden file."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from devfin.records import (
     AdbProject,
     AdbProjectCountry,
     AdbProjectSector,
+    AdbTender,
     ParsedSheet,
     as_dict,
+    parsed_sheet_to_json,
     record_from_json,
     record_to_json,
 )
@@ -28,6 +30,11 @@ from devfin.sources import adb_pds
 REPO_DIR = Path(__file__).resolve().parents[3]
 SAMPLE = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
 EXPECTED = Path(__file__).parent / "expected" / "adb_pds_54037-001.json"
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML_PAGE = FIXTURES / "adb_pds_54037-001.html"  # the live template: <dt>/<dd> pairs
+HTML_PAGES = (HTML_PAGE, FIXTURES / "adb_pds_54037-001_th_td.html")  # and an older template
+# Provenance of the parts of a page that have no label: named after where each format has them.
+UNLABELLED = ("title", "summary", "ta_or_loan_numbers")
 SHEET_ID = "54037-001"
 URL = "https://www.adb.org/projects/54037-001/main"
 
@@ -40,6 +47,11 @@ def page() -> str:
 @pytest.fixture(scope="module")
 def sheet(page: str) -> ParsedSheet:
     return parse(page)
+
+
+@pytest.fixture(scope="module")
+def html_page() -> str:
+    return HTML_PAGE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +94,12 @@ def test_child_rows_match_golden_file(sheet: ParsedSheet, expected: dict[str, An
         assert sheet.children[table] == [record_from_json(TABLE_TYPES[table], r) for r in rows]
 
 
-def test_provenance_and_missing_labels_match_golden_file(
+def test_provenance_missing_labels_and_repairs_match_golden_file(
     sheet: ParsedSheet, expected: dict[str, Any]
 ) -> None:
     assert sheet.provenance == expected["provenance"]
     assert list(sheet.missing_labels) == expected["missing_labels"]
+    assert parsed_sheet_to_json(sheet)["repairs"] == expected["repairs"]
 
 
 def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
@@ -120,10 +133,42 @@ def test_no_break_spaces_are_normalised(page: str) -> None:
     assert parse(text).record.project_officer == "Bai, Jie"
 
 
-def test_html_pages_are_quarantined_until_parsed() -> None:
-    with pytest.raises(ParseError, match="HTML pages are not parsed yet") as raised:
-        parse("<!DOCTYPE html>\n<html><body><article></article></body></html>")
-    assert raised.value.reason == "unsupported_format"
+def test_doubled_apostrophes_are_repairs_of_their_fields_in_record_then_child_order(
+    page: str,
+) -> None:
+    text = edit(page, "\nTA Coordinator |", "\nWomen''s Empowerment Coordinator |")
+    text = edit(text, "Gender | No gender elements |", "Gender | The project''s gender elements |")
+    sheet = parse(text)
+    assert sheet.repairs == {
+        "doubled_apostrophe": ("summary", "gender", "description", "rationale", "adb_tenders.title")
+    }
+    assert sheet.children["adb_tenders"][1].title == "Women's Empowerment Coordinator"
+
+
+def test_a_page_without_doubled_apostrophes_has_no_repairs(page: str) -> None:
+    assert parse(page.replace("''", "'")).repairs == {}
+
+
+def test_an_executing_agency_cell_may_hold_its_address(page: str) -> None:
+    text = edit(
+        page,
+        "Heilongjiang Provincial Finance Department |",
+        "Heilongjiang Provincial Finance Department\nNo. 68 Zhongshan Road\nHarbin |\n"
+        "Ministry of Finance |",
+    )
+    sheet = parse(text)
+    assert sheet.children["adb_executing_agencies"] == [
+        AdbExecutingAgency(
+            1, "Heilongjiang Provincial Finance Department", "No. 68 Zhongshan Road\nHarbin"
+        ),
+        AdbExecutingAgency(2, "Ministry of Finance"),
+    ]
+    assert sheet.record.concept_clearance_date == date(2020, 9, 14)
+
+
+def test_a_page_holding_the_repair_mark_is_refused(page: str) -> None:
+    error = parse_error(edit(page, "Bai, Jie |", "Bai, Jie\ufdd0 |"))
+    assert error.reason == "bad_value"
 
 
 # --- Pages that are not data sheets, or lack what a sheet must have --------------------------
@@ -331,3 +376,204 @@ def test_an_empty_financing_plan_gives_no_amounts_and_no_currency(page: str) -> 
     assert sheet.record.financing_total is None
     assert sheet.record.currency_code is None
     assert sheet.children["adb_disbursements"] == []
+
+
+# --- The HTML page -------------------------------------------------------------------------
+
+
+def parse_html_page(html: str) -> ParsedSheet:
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    return parse(html)
+
+
+def comparable(sheet: ParsedSheet) -> dict[str, Any]:
+    """What both formats of a sheet must agree on: all but the provenance."""
+    data = parsed_sheet_to_json(sheet)
+    return {key: data[key] for key in ("record", "children", "missing_labels", "repairs")}
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=lambda path: path.name)
+def test_html_page_matches_golden_file(path: Path, expected: dict[str, Any]) -> None:
+    sheet = parse(path.read_bytes())
+    assert comparable(sheet) == {
+        key: expected[key] for key in ("record", "children", "missing_labels", "repairs")
+    }
+    labelled = {k: v for k, v in expected["provenance"].items() if k not in UNLABELLED}
+    assert {k: v for k, v in sheet.provenance.items() if k not in UNLABELLED} == labelled
+    assert set(sheet.provenance) == set(expected["provenance"])
+    # Typed values, not only their JSON.
+    assert sheet.record == record_from_json(AdbProject, expected["record"])
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=lambda path: path.name)
+def test_html_and_text_give_the_same_records(path: Path, sheet: ParsedSheet) -> None:
+    html_sheet = parse(path.read_text(encoding="utf-8"))
+    assert html_sheet.record == sheet.record
+    assert html_sheet.children == sheet.children
+    assert html_sheet.missing_labels == sheet.missing_labels
+    assert html_sheet.repairs == sheet.repairs
+
+
+def test_html_provenance_names_where_the_unlabelled_parts_are(html_page: str) -> None:
+    provenance = parse(html_page).provenance
+    assert [provenance[name] for name in UNLABELLED] == [
+        "(h1)",
+        "(paragraphs above Project Details)",
+        "(heading above Milestones)",
+    ]
+
+
+def test_a_missing_dt_label_leaves_only_its_field_empty(html_page: str) -> None:
+    gender = "          <dt>Gender</dt>\n          <dd>No gender elements</dd>\n"
+    degraded = parse_html_page(edit(html_page, gender, ""))
+    whole = parse(html_page)
+    assert degraded.record.gender is None
+    assert degraded.missing_labels == ("Gender",)
+    assert as_dict(degraded.record) == {**as_dict(whole.record), "gender": None}
+    assert degraded.children == whole.children
+
+
+def test_an_html_page_without_a_project_number_is_refused(html_page: str) -> None:
+    number = "          <dt>Project Number</dt>\n          <dd>54037-001</dd>\n"
+    error = parse_error(edit(html_page, number, ""))
+    assert error.reason == "not_a_data_sheet"
+    assert "Project Number" in str(error)
+    assert SHEET_ID in str(error)
+
+
+def test_an_empty_project_number_in_html_is_a_missing_field(html_page: str) -> None:
+    error = parse_error(edit(html_page, "<dd>54037-001</dd>", "<dd>&nbsp;-&nbsp;</dd>"))
+    assert error.reason == "missing_field"
+    assert "Project Number" in str(error)
+
+
+def test_an_html_page_that_is_not_a_data_sheet_is_refused() -> None:
+    error = parse_error(
+        "<!DOCTYPE html>\n<html><body><article><p>Search</p></article></body></html>"
+    )
+    assert error.reason == "not_a_data_sheet"
+
+
+def test_fund_table_rows_are_funding_sources_and_subheads_are_skipped(html_page: str) -> None:
+    funds = (
+        '<tr class="subhead"><td colspan="2">TA 6593-PRC: Innovation-Driven</td></tr>'
+        "<tr><td>Technical Assistance Special Fund</td><td>US$&nbsp;400,000.00</td></tr>"
+        '<tr class="subhead"><td colspan="2">Cofinancing</td></tr>'
+        "<tr><td>Urban Climate Change Resilience Trust Fund</td><td>US$ 1.25 million</td></tr>"
+    )
+    start = html_page.index('<tr class="subhead">')
+    end = html_page.index("</tbody>", start)
+    sheet = parse_html_page(html_page[:start] + funds + html_page[end:])
+    assert sheet.children["adb_funding_sources"] == [
+        AdbFundingSource(1, "Technical Assistance Special Fund", Decimal("400000.00"), "USD"),
+        AdbFundingSource(
+            2, "Urban Climate Change Resilience Trust Fund", Decimal("1250000.00"), "USD"
+        ),
+    ]
+    assert sheet.record.source_of_funding == (
+        "Technical Assistance Special Fund US$ 400,000.00\n"
+        "Urban Climate Change Resilience Trust Fund US$ 1.25 million"
+    )
+
+
+def test_milestones_are_mapped_by_header_label_when_columns_are_reordered(html_page: str) -> None:
+    text = edit(
+        html_page,
+        '<th rowspan="2">Signing Date</th>\n                <th rowspan="2">Effectivity Date</th>',
+        '<th rowspan="2">Effectivity Date</th>\n                <th rowspan="2">Signing Date</th>',
+    )
+    text = edit(
+        text,
+        "<td>08 Dec 2020</td>\n                <td>08 Dec 2020</td>",
+        "<td>09 Dec 2020</td>\n                <td>08 Dec 2020</td>",
+    )
+    record = parse_html_page(text).record
+    assert record.effectivity_date == date(2020, 12, 9)
+    assert record.signing_date == date(2020, 12, 8)
+    assert record.closing_date_revised == date(2023, 11, 30)
+
+
+def test_closing_columns_moved_before_approval_keep_their_meaning(html_page: str) -> None:
+    start = html_page.index("<thead>", html_page.index("<caption>Milestones</caption>"))
+    end = html_page.index("</tbody>", start)
+    milestones = (
+        '<thead><tr><th colspan="3">Closing</th><th rowspan="2">Approval</th></tr>'
+        "<tr><th>Actual</th><th>Revised</th><th>Original</th></tr></thead>"
+        "<tbody><tr><td>-</td><td>30 Nov 2023</td><td>30 Nov 2022</td><td>16 Nov 2020</td></tr>"
+    )
+    sheet = parse_html_page(html_page[:start] + milestones + html_page[end:])
+    assert sheet.record.closing_date_original == date(2022, 11, 30)
+    assert sheet.record.closing_date_revised == date(2023, 11, 30)
+    assert sheet.record.signing_date is None
+    assert sheet.missing_labels == ("Milestones/Signing Date", "Milestones/Effectivity Date")
+
+
+def test_html_lists_of_countries_sectors_and_agencies_with_addresses(html_page: str) -> None:
+    text = edit(
+        html_page,
+        "<li>China, People&#39;s Republic of</li>\n",
+        "<li>Mongolia</li>\n<li>China, People&#39;s Republic of</li>\n",
+    )
+    text = edit(
+        text,
+        " / Urban policy, institutional and capacity development</p>",
+        " / Urban policy, institutional and capacity development</p>\n"
+        '<p><strong class="sector">Education</strong>&nbsp;/ Technical and vocational education'
+        " and training</p>",
+    )
+    text = edit(
+        text,
+        '<span class="address-company">Heilongjiang Provincial Finance Department</span>',
+        '<span class="address-company">Heilongjiang Provincial Finance Department</span><br>\n'
+        "No. 68 Zhongshan Road<br>Harbin\n"
+        '</div><div class="address"><span class="address-company">Ministry of Finance</span>',
+    )
+    sheet = parse_html_page(text)
+    assert sheet.children["adb_project_countries"] == [
+        AdbProjectCountry(1, "Mongolia"),
+        AdbProjectCountry(2, "China, People's Republic of"),
+    ]
+    assert sheet.record.country == "Mongolia"
+    assert sheet.children["adb_project_sectors"][1] == AdbProjectSector(
+        2, "Education", "Technical and vocational education and training"
+    )
+    assert sheet.children["adb_executing_agencies"] == [
+        AdbExecutingAgency(
+            1, "Heilongjiang Provincial Finance Department", "No. 68 Zhongshan Road\nHarbin"
+        ),
+        AdbExecutingAgency(2, "Ministry of Finance"),
+    ]
+
+
+def test_a_multi_paragraph_html_value_keeps_its_paragraphs(html_page: str) -> None:
+    text = edit(
+        html_page,
+        "<dd>Sustainable development of resource-dependent cities enabled</dd>",
+        "<dd><p>Sustainable development enabled</p>\n<p>A second<br>paragraph</p></dd>",
+    )
+    impact = parse_html_page(text).record.impact
+    assert impact == "Sustainable development enabled\n\nA second\nparagraph"
+
+
+def test_a_bad_date_in_html_names_its_label_and_value(html_page: str) -> None:
+    error = parse_error(edit(html_page, "<dd>30 Sep 2022</dd>", "<dd>31 Feb 2022</dd>"))
+    assert error.reason == "bad_value"
+    assert "Last PDS Update" in str(error)
+    assert "31 Feb 2022" in str(error)
+
+
+def test_a_doubled_apostrophe_in_html_is_a_repair_whether_or_not_escaped(html_page: str) -> None:
+    text = edit(html_page, ">TA Coordinator</a>", ">Women&#39;&#39;s Empowerment Coordinator</a>")
+    text = edit(text, "<dd>Heilongjiang</dd>", "<dd>Heilongjiang''s cities</dd>")
+    sheet = parse_html_page(text)
+    assert sheet.children["adb_tenders"][1] == AdbTender(
+        2, "Women's Empowerment Coordinator", "Individual - Consulting", "Closed"
+    )
+    assert sheet.record.geographical_location == "Heilongjiang's cities"
+    assert sheet.repairs["doubled_apostrophe"] == (
+        "summary",
+        "description",
+        "rationale",
+        "geographical_location",
+        "adb_tenders.title",
+    )
