@@ -16,7 +16,7 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="module")
-def airflow_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) -> dict[str, object]:
     root = tmp_path_factory.mktemp("airflow_run")
     env = {
         **os.environ,
@@ -28,6 +28,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "DEVFIN_WAREHOUSE_URL": f"duckdb:///{root / 'devfin.duckdb'}",
         "DEVFIN_DATA_DIR": str(root / "data"),
         "DEVFIN_REPORT_DIR": str(root / "reports"),
+        "DEVFIN_SAMPLE_DIR": str(seed_samples),
     }
     logs = {}
     for command in (

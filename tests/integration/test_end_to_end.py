@@ -18,7 +18,7 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory):
+def settings(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path):
     root = tmp_path_factory.mktemp("e2e")
     return dataclasses.replace(
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
@@ -26,6 +26,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory):
         data_dir=root / "data",
         archive_dir=root / "data" / "archive",
         report_dir=root / "reports",
+        sample_dir=seed_samples,
     )
 
 

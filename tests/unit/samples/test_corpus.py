@@ -71,3 +71,23 @@ def test_samples_command_writes_pages_and_sidecars(tmp_path: Path, capsys) -> No
         assert len(list((tmp_path / source).glob("*.html"))) == 3
         assert len(list((tmp_path / source).glob("*.truth.json"))) == 3
     assert "adb_pds: 3 pages" in capsys.readouterr().out
+
+
+def test_the_shipped_demo_corpus_is_what_the_generator_writes(tmp_path: Path) -> None:
+    """include/sample_data holds a generated corpus; `make samples` must reproduce it exactly."""
+    shipped = Path(__file__).resolve().parents[3] / "include" / "sample_data"
+    manifest = json.loads((shipped / "manifest.json").read_text())
+    write_corpus(
+        tmp_path,
+        manifest["count_per_source"],
+        manifest["seed"],
+        page_format=manifest["format"],
+        defect_rate=manifest["defect_rate"],
+    )
+    regenerated = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*.*")}
+    on_disk = {
+        p.relative_to(shipped): p.read_bytes()
+        for p in shipped.rglob("*.*")
+        if p.relative_to(shipped) in regenerated
+    }
+    assert on_disk == regenerated
