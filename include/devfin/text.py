@@ -42,12 +42,22 @@ _CENT = Decimal("0.01")
 _HTML_SNIFF_CHARS = 1024
 
 
+# The pages escape apostrophes SQL-style ("People''s"); the data has one. `clean_text` mends it,
+# and the parsers name each mended field in `ParsedSheet.repairs` under this kind.
+DOUBLED_APOSTROPHE = "''"
+DOUBLED_APOSTROPHE_REPAIR = "doubled_apostrophe"
+
+
+def has_doubled_apostrophe(value: str | None) -> bool:
+    """Whether `clean_text` would mend doubled apostrophes in this source text."""
+    return value is not None and DOUBLED_APOSTROPHE in value
+
+
 def clean_text(value: str | None) -> str | None:
     """Normalised text (NBSP, doubled apostrophes, runs of spaces), or None when empty or "-"."""
     if value is None:
         return None
-    # The pages escape apostrophes SQL-style ("People''s"); the data has one.
-    text = value.translate(_NO_BREAK_SPACES).replace("''", "'")
+    text = value.translate(_NO_BREAK_SPACES).replace(DOUBLED_APOSTROPHE, "'")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     # Paragraph breaks are content: keep them, but at most one blank line between paragraphs.

@@ -34,7 +34,6 @@ from devfin.sources.adb_pds import (
     COUNTRY,
     DATE_FIELDS,
     DOCUMENT_COLUMNS,
-    DOUBLED_APOSTROPHE,
     EXECUTING_AGENCIES,
     FACT_FINDING,
     FUND_SUBHEAD_CLASS,
@@ -50,6 +49,7 @@ from devfin.sources.adb_pds import (
     TENDER_COLUMNS,
     TEXT_FIELDS,
 )
+from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
 DEFECTS: tuple[str, ...] = (
@@ -1062,7 +1062,7 @@ def _truth(page: _Page) -> ParsedSheet:
         record=record,
         children=children,
         missing_labels=(page.omitted,) if page.omitted else (),
-        repairs={DOUBLED_APOSTROPHE: repaired} if repaired else {},
+        repairs={DOUBLED_APOSTROPHE_REPAIR: repaired} if repaired else {},
     )
 
 

@@ -29,7 +29,6 @@ from devfin.sources.cdia import (
     CITY_WEBSITE,
     COOPERATION_DETAILS,
     COUNTRY,
-    DOUBLED_APOSTROPHE,
     DOWNLOAD,
     DOWNSTREAM_FINANCING,
     EXPECTED_OUTCOMES,
@@ -45,6 +44,7 @@ from devfin.sources.cdia import (
     STAKEHOLDERS,
     STUDY_PERIOD,
 )
+from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
 DEFECTS: tuple[str, ...] = ("missing_label", "bad_date", "doubled_apostrophes", "truncated")
@@ -511,7 +511,9 @@ def _truth(page: _Page, missing: tuple[str, ...], repaired: list[str]) -> Parsed
     order = [f.name for f in dataclasses.fields(CdiaIntervention)] + [
         f"{t.table}.name" for t in CHILD_TABLES.values()
     ]
-    repairs = {DOUBLED_APOSTROPHE: tuple(sorted(repaired, key=order.index))} if repaired else {}
+    repairs = (
+        {DOUBLED_APOSTROPHE_REPAIR: tuple(sorted(repaired, key=order.index))} if repaired else {}
+    )
     return ParsedSheet(
         source=SOURCE, record=record, children=children, missing_labels=missing, repairs=repairs
     )

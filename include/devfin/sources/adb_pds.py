@@ -67,6 +67,8 @@ from devfin.sources._html import (
     split_at_markers,
 )
 from devfin.text import (
+    DOUBLED_APOSTROPHE,
+    DOUBLED_APOSTROPHE_REPAIR,
     clean_text,
     looks_like_html,
     page_text,
@@ -190,9 +192,6 @@ AGENCY_CLASS = "address-company"  # <span class="address-company">
 FUND_TABLE_CLASS = "fund-table"  # <table class="fund-table">
 FUND_SUBHEAD_CLASS = "subhead"  # <tr class="subhead">
 
-# The kind of repair, in `ParsedSheet.repairs`, of text written with doubled apostrophes
-# ("People''s"): the data has one.
-DOUBLED_APOSTROPHE = "doubled_apostrophe"
 
 _OPERATIONAL_PRIORITY_CODE = re.compile(r"\b(OP\d+)\s*:\s*")
 _SECTOR_SUBSECTOR = re.compile(r"\s+/\s+")
@@ -206,7 +205,6 @@ _CAPTION_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "p"})
 # row and split value (a sector, an OP name) knows whether its source text was mended. U+FDD0 is
 # a Unicode noncharacter, reserved for a program's internal use: never text of a page.
 _REPAIR_MARK = "\ufdd0"
-_DOUBLED_APOSTROPHE = "''"
 # An executing agency's entry in the text rendering: its name, then its address lines, the
 # last one closing the cell with "|"; this many lines at most.
 _MAX_ENTRY_LINES = 6
@@ -273,7 +271,7 @@ class _Sheet:
 
     def error(self, message: str, reason: str) -> ParseError:
         # Values in messages are quoted as the page wrote them.
-        message = message.replace(_REPAIR_MARK, _DOUBLED_APOSTROPHE)
+        message = message.replace(_REPAIR_MARK, DOUBLED_APOSTROPHE)
         return ParseError(message, reason=reason, sheet_id=self.sheet_id, url=self.url)
 
     def read(self, convert: Callable[[str | None], T], label: str, value: str | None) -> T:
@@ -459,7 +457,7 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
         children=children,
         provenance=fields.provenance,
         missing_labels=tuple(fields.missing),
-        repairs={DOUBLED_APOSTROPHE: tuple(repaired)} if repaired else {},
+        repairs={DOUBLED_APOSTROPHE_REPAIR: tuple(repaired)} if repaired else {},
     )
 
 
@@ -467,7 +465,7 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
 
 
 def _mark_repairs(text: str) -> str:
-    return text.replace(_DOUBLED_APOSTROPHE, _REPAIR_MARK)
+    return text.replace(DOUBLED_APOSTROPHE, _REPAIR_MARK)
 
 
 def _mend(row: _Record) -> tuple[_Record, tuple[str, ...]]:

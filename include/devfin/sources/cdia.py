@@ -49,7 +49,9 @@ from devfin.records import (
     ParsedSheet,
 )
 from devfin.text import (
+    DOUBLED_APOSTROPHE_REPAIR,
     clean_text,
+    has_doubled_apostrophe,
     looks_like_html,
     page_text,
     parse_amount,
@@ -122,8 +124,6 @@ PLACEHOLDERS = ("n/a",)
 LIST_SEPARATOR = "; "
 # Separates the two months of a study period ("March 2018 \u2013 June 2019").
 PERIOD_SEPARATOR = " \u2013 "
-# The repair kind recorded when the source escaped apostrophes SQL-style ("People''s").
-DOUBLED_APOSTROPHE = "doubled_apostrophe"
 
 _LIST_SEPARATOR = re.compile(r"\s*;\s*")
 _PERIOD_SEPARATOR = re.compile(r"\s*[\u2013\u2014-]\s*|\s+to\s+", re.IGNORECASE)
@@ -197,7 +197,7 @@ class _Value:
 
     def is_repaired(self) -> bool:
         """Whether reading the value mends doubled apostrophes (see `clean_text`)."""
-        return _has_doubled_apostrophe(self.raw())
+        return has_doubled_apostrophe(self.raw())
 
 
 @dataclass
@@ -255,7 +255,7 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
         raise sheet.error(
             f"the title (the heading below {BOILERPLATE[0]!r}) is missing", "missing_field"
         )
-    fields.put("title", title, TITLE_PROVENANCE, repaired=_has_doubled_apostrophe(layout.title))
+    fields.put("title", title, TITLE_PROVENANCE, repaired=has_doubled_apostrophe(layout.title))
     _read_text_fields(layout, fields)
     _read_study_period(layout, fields, sheet)
     _read_financing(layout, fields, sheet)
@@ -285,11 +285,7 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
 def _repairs(repaired: list[str]) -> dict[str, tuple[str, ...]]:
     if not repaired:
         return {}
-    return {DOUBLED_APOSTROPHE: tuple(sorted(repaired, key=_REPAIR_ORDER.__getitem__))}
-
-
-def _has_doubled_apostrophe(text: str | None) -> bool:
-    return text is not None and "''" in text
+    return {DOUBLED_APOSTROPHE_REPAIR: tuple(sorted(repaired, key=_REPAIR_ORDER.__getitem__))}
 
 
 # --- Cutting a text rendering into labelled values ------------------------------------------
