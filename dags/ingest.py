@@ -1,7 +1,9 @@
 """
 ### Ingest DAGs: `ingest_adb_pds`, `ingest_cdia`
 
-One DAG per source. Each run fetches the source's data sheets, archives every body, parses them
+One DAG per source. Each run discovers the source's data sheets (the saved pages of the embedded
+run, or the sheets file `DEVFIN_SHEETS_FILE` over HTTP), fetches them in batches (one mapped
+`fetch` task per batch, in the `devfin_http` pool), archives every body, parses them
 into typed records, checks them with the Great Expectations suites in `expectations/`, and loads
 the sheet versions that pass (and are new) into `staging.*`, with `audit.*` saying what happened
 to every sheet. A sheet that cannot be parsed or fails a critical check is quarantined, never
@@ -16,11 +18,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
 
 # Retries back off from 30 s, so a transient fault heals and a real one surfaces within minutes.
+# Limits the fetch tasks of all DAGs running at once (`make airflow-init` creates it).
+HTTP_POOL = "devfin_http"
 DEFAULT_ARGS = {
     "retries": 2,
     "retry_delay": timedelta(seconds=30),
@@ -38,17 +42,27 @@ def build_ingest_dag(source: str) -> object:
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         doc_md=__doc__,
+        params={"ids": Param([], type="array", description="limit the run to these sheet ids")},
         tags=["devfin", "ingest", source],
     )
     def ingest() -> None:
         @task
-        def fetch(run_id: str | None = None) -> dict[str, int]:
+        def discover(run_id: str | None = None, params: dict | None = None) -> list[int]:
+            from devfin.pipeline import discover_sheets
+            from devfin.settings import load_settings
+
+            ids = frozenset(params["ids"]) if params and params.get("ids") else None
+            return discover_sheets(source, run_id, load_settings(), ids)
+
+        @task(pool=HTTP_POOL)
+        def fetch(batch: int, run_id: str | None = None) -> dict[str, int]:
             from devfin.pipeline import fetch_sheets
             from devfin.settings import load_settings
 
-            return fetch_sheets(source, run_id, load_settings())
+            return fetch_sheets(source, run_id, load_settings(), batch)
 
-        @task
+        # Runs even when discovery found nothing (no fetch task mapped): the run is still recorded.
+        @task(trigger_rule="none_failed")
         def parse(run_id: str | None = None) -> dict[str, int]:
             from devfin.pipeline import parse_sheets
             from devfin.settings import load_settings
@@ -69,7 +83,7 @@ def build_ingest_dag(source: str) -> object:
 
             return load_sheets(source, run_id, load_settings())
 
-        fetch() >> parse() >> validate() >> load()
+        fetch.expand(batch=discover()) >> parse() >> validate() >> load()
 
     return ingest()
 

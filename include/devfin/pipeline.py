@@ -3,7 +3,8 @@
 Stages hand over through files in the run directory (`Settings.run_dir`), so each Airflow task
 passes only the source and run id, and a re-run of a task gives the same result:
 
-    fetch_sheets → fetched.jsonl    (bodies in the archive, attempts in raw.fetches)
+    discover_sheets → refs.jsonl    (the sheets to fetch, cut into batches for mapped tasks)
+    fetch_sheets → fetched-<batch>.jsonl (bodies in the archive, outcomes in raw.fetches)
     parse_sheets → parsed.jsonl, parse_failures.jsonl
     validate_sheets → checks.jsonl
     load_sheets  → staging.*, audit.* in one transaction
@@ -19,6 +20,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -31,8 +33,17 @@ from sqlalchemy.engine import Engine
 
 from devfin import warehouse
 from devfin.archive import Archive
+from devfin.discovery import load_plans, unique
 from devfin.errors import DevfinError, ParseError
-from devfin.fetching import FetchResult, LocalDirectorySource, fetch_all, utc_now
+from devfin.fetching import (
+    FetchResult,
+    Known,
+    LocalDirectorySource,
+    SheetRef,
+    SheetSource,
+    batches,
+    utc_now,
+)
 from devfin.records import (
     RECORD_TYPES,
     ParsedSheet,
@@ -87,43 +98,136 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
+def _fetched(run_dir: Path) -> list[dict[str, Any]]:
+    """The fetch results of every batch of a run."""
+    paths = sorted(run_dir.glob("fetched-*.jsonl"))
+    if not paths:
+        raise DevfinError(f"no fetch results in {run_dir}: run the fetch stage first")
+    return [item for path in paths for item in _read_jsonl(path)]
+
+
 def _fetch_from_json(item: dict[str, Any]) -> FetchResult:
     return FetchResult(**{**item, "fetched_at": datetime.fromisoformat(item["fetched_at"])})
 
 
-# --- fetch -------------------------------------------------------------------------------------
+# --- discover and fetch ------------------------------------------------------------------------
 
 
-def fetch_sheets(
+def sheet_source(source: str, settings: Settings) -> SheetSource:
+    """The source's sheets over HTTP when the sheets file names it, else its saved pages."""
+    if settings.sheets_file is not None:
+        plans = load_plans(settings.sheets_file)
+        if source in plans:
+            from devfin.http_source import HttpSheetSource, http_config
+
+            return HttpSheetSource(plans[source], http_config(settings))
+    return LocalDirectorySource(source, settings.sample_dir / source)
+
+
+def discover_sheets(
     source: str,
     load_id: str,
     settings: Settings,
     ids: frozenset[str] | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> dict[str, int]:
-    """Discover and fetch the sheets of a source, archive each body, record each attempt."""
+) -> list[int]:
+    """Find the sheets to fetch; returns the batch numbers the fetch tasks are mapped over."""
     started_at = clock()
-    local = LocalDirectorySource(source, settings.sample_dir / source)
-    refs = local.discover(ids)
-    log.info("%s: %d sheets discovered in %s", source, len(refs), local.directory)
-    results = list(fetch_all(local, refs, Archive(settings.archive_dir), clock))
+    refs = unique(sheet_source(source, settings).discover(ids), ids)
     run_dir = settings.run_dir(source, load_id)
     _write_jsonl(run_dir / "run.json", [{"started_at": started_at.isoformat()}])
-    _write_jsonl(run_dir / "fetched.jsonl", [dataclasses.asdict(r) for r in results])
-    with open_warehouse(settings) as engine, engine.begin() as conn:
-        conn.execute(
-            warehouse.fetches.delete().where(
-                (warehouse.fetches.c.load_id == load_id) & (warehouse.fetches.c.source == source)
+    _write_jsonl(run_dir / "refs.jsonl", [dataclasses.asdict(ref) for ref in refs])
+    for stale in run_dir.glob("fetched-*.jsonl"):  # a re-run of discovery starts the run afresh
+        stale.unlink()
+    count = len(batches(refs, settings.fetch_batch_size))
+    log.info("%s: %d sheets discovered, in %d batches", source, len(refs), count)
+    return list(range(count))
+
+
+def fetch_sheets(
+    source: str, load_id: str, settings: Settings, batch: int | None = None
+) -> dict[str, int]:
+    """Fetch one batch of the discovered sheets (all of them when `batch` is None), archive
+    each body, and record each sheet's outcome in `raw.fetches`."""
+    run_dir = settings.run_dir(source, load_id)
+    refs = [SheetRef(**item) for item in _read_jsonl(run_dir / "refs.jsonl")]
+    if batch is not None:
+        refs = batches(refs, settings.fetch_batch_size)[batch]
+    ids = [ref.sheet_id for ref in refs]
+    with open_warehouse(settings) as engine:
+        with engine.connect() as conn:
+            known = _known_versions(conn, source, ids)
+        results = list(
+            sheet_source(source, settings).fetch(refs, known, Archive(settings.archive_dir))
+        )
+        _write_jsonl(
+            run_dir / f"fetched-{'all' if batch is None else batch}.jsonl",
+            [dataclasses.asdict(r) for r in results],
+        )
+        with engine.begin() as conn:
+            fetches = warehouse.fetches
+            conn.execute(
+                fetches.delete().where(
+                    (fetches.c.load_id == load_id)
+                    & (fetches.c.source == source)
+                    & fetches.c.sheet_id.in_(ids)
+                )
             )
+            rows = [
+                {
+                    "load_id": load_id,
+                    **dataclasses.asdict(r),
+                    "retry_history": warehouse.dumps(r.retry_history),
+                }
+                for r in results
+            ]
+            warehouse.insert_rows(conn, fetches, rows)
+    outcomes = Counter(r.outcome for r in results)
+    log.info("%s: %s", source, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    return dict(outcomes)
+
+
+def _known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[str, Known]:
+    """Each sheet's latest version that reached the warehouse (loaded or quarantined), with the
+    validators it was fetched with. Only those count: a version fetched by a run that never
+    finished loading must be fetched and loaded again, not skipped as unchanged."""
+    if not ids:
+        return {}
+    parent = warehouse.STAGING_TABLES[warehouse.PARENT_TABLES[source]]
+    held_query = sa.union(
+        sa.select(parent.c.sheet_id, parent.c.sheet_version).where(parent.c.sheet_id.in_(ids)),
+        sa.select(warehouse.quarantine.c.sheet_id, warehouse.quarantine.c.sheet_version).where(
+            (warehouse.quarantine.c.source == source) & warehouse.quarantine.c.sheet_id.in_(ids)
+        ),
+    )
+    held = {(row[0], row[1]) for row in conn.execute(held_query)}
+    fetches = warehouse.fetches
+    rows = conn.execute(
+        sa.select(
+            fetches.c.sheet_id,
+            fetches.c.content_sha256,
+            fetches.c.etag,
+            fetches.c.last_modified,
         )
-        warehouse.insert_rows(
-            conn,
-            warehouse.fetches,
-            [{"load_id": load_id, **dataclasses.asdict(r)} for r in results],
+        .where(
+            (fetches.c.source == source)
+            & fetches.c.sheet_id.in_(ids)
+            & fetches.c.content_sha256.is_not(None)
         )
-    failed = sum(not r.ok for r in results)
-    log.info("%s: %d fetched, %d failed", source, len(results) - failed, failed)
-    return {"fetched": len(results), "failed": failed}
+        .order_by(fetches.c.fetched_at)
+    )
+    known: dict[str, Known] = {}
+    for sheet_id, sha256, etag, last_modified in rows:
+        if (sheet_id, sha256) in held:
+            previous = known.get(sheet_id)
+            same = previous is not None and previous.content_sha256 == sha256
+            # A 304 row carries no validators of its own: keep the ones its version came with.
+            known[sheet_id] = Known(
+                sha256,
+                etag or (previous.etag if same else None),
+                last_modified or (previous.last_modified if same else None),
+            )
+    return known
 
 
 # --- parse -------------------------------------------------------------------------------------
@@ -132,7 +236,7 @@ def fetch_sheets(
 def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
     """Parse every fetched body; a page that does not parse becomes a quarantine entry."""
     run_dir = settings.run_dir(source, load_id)
-    fetched = [_fetch_from_json(item) for item in _read_jsonl(run_dir / "fetched.jsonl")]
+    fetched = [_fetch_from_json(item) for item in _fetched(run_dir)]
     parser = get_source(source)
     archive = Archive(settings.archive_dir)
     parsed: list[dict[str, Any]] = []
@@ -250,7 +354,7 @@ def load_sheets(
     that passed and is new, its quarantine and DQ results, and its `audit.load_runs` row."""
     run_dir = settings.run_dir(source, load_id)
     started_at = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"])
-    fetched = _read_jsonl(run_dir / "fetched.jsonl")
+    fetched = _fetched(run_dir)
     items = _read_jsonl(run_dir / "parsed.jsonl")
     parse_failures = _read_jsonl(run_dir / "parse_failures.jsonl")
     checks = [
@@ -313,12 +417,18 @@ def load_sheets(
         warehouse.insert_rows(
             conn, warehouse.dq_results, [_dq_row(load_id, source, c, now) for c in checks]
         )
+        outcomes = Counter(item["outcome"] for item in fetched)
         counts = {
             "sheets_fetched": len(fetched),
-            "sheets_failed": sum(item["content_sha256"] is None for item in fetched),
+            "sheets_failed": outcomes["failed"] + outcomes["disallowed"],
+            "sheets_gone": outcomes["gone"],
             "sheets_parsed": len(items),
             "sheets_quarantined": len(quarantined),
-            "sheets_unchanged": len(candidates) - len(new),
+            # unchanged: by 304, by the same content hash, or a version already loaded
+            "sheets_unchanged": outcomes["unchanged"]
+            + outcomes["not_modified"]
+            + len(candidates)
+            - len(new),
             "sheets_loaded": len(new),
             "rows_loaded": rows_loaded,
             "checks_passed": sum(c.success for c in checks),
@@ -467,8 +577,9 @@ def summarize(settings: Settings) -> str:
 def ingest(
     source: str, load_id: str, settings: Settings, ids: frozenset[str] | None = None
 ) -> dict[str, int]:
-    """fetch → parse → validate → load for one source, in this process."""
-    fetch_sheets(source, load_id, settings, ids)
+    """discover → fetch → parse → validate → load for one source, in this process."""
+    discover_sheets(source, load_id, settings, ids)
+    fetch_sheets(source, load_id, settings)
     parse_sheets(source, load_id, settings)
     validate_sheets(source, load_id, settings)
     return load_sheets(source, load_id, settings)

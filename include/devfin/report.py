@@ -74,16 +74,23 @@ def _run_section(engine: Engine, run: dict[str, Any]) -> str:
             "sheets_unchanged",
             "sheets_quarantined",
             "sheets_failed",
+            "sheets_gone",
         )
     )
-    check_rows = "".join(
-        f"<tr class='{'pass' if c['success'] else 'fail'}'><td>{e(c['suite'])}</td>"
-        f"<td>{e(c['check_name'])}</td><td>{e(c['severity'])}</td>"
-        f"<td>{e(c['column_name'] or '')}</td>"
-        f"<td>{'passed' if c['success'] else 'FAILED'}</td><td>{c['unexpected_count'] or 0}</td>"
-        f"<td>{e(c['sheet_ids'] or '')}</td>"
-        f"<td>{e(_detail(c))}</td></tr>"
-        for c in checks
+    no_checks = "<tr><td colspan='8'>none ran: no new sheet version to check</td></tr>"
+    check_rows = (
+        no_checks
+        if not checks
+        else "".join(
+            f"<tr class='{'pass' if c['success'] else 'fail'}'><td>{e(c['suite'])}</td>"
+            f"<td>{e(c['check_name'])}</td><td>{e(c['severity'])}</td>"
+            f"<td>{e(c['column_name'] or '')}</td>"
+            f"<td>{'passed' if c['success'] else 'FAILED'}</td>"
+            f"<td>{c['unexpected_count'] or 0}</td>"
+            f"<td>{e(c['sheet_ids'] or '')}</td>"
+            f"<td>{e(_detail(c))}</td></tr>"
+            for c in checks
+        )
     )
     held_rows = (
         "".join(
@@ -116,7 +123,8 @@ def summary(engine: Engine, settings: Settings) -> str:
         lines.append(
             f"  {run['source']:<8} run {run['load_id']}: {run['sheets_fetched']} sheets seen,"
             f" {run['sheets_loaded']} loaded, {run['sheets_unchanged']} unchanged,"
-            f" {run['sheets_quarantined']} quarantined, {run['sheets_failed']} failed;"
+            f" {run['sheets_quarantined']} quarantined, {run['sheets_failed']} failed,"
+            f" {run['sheets_gone']} gone;"
             f" checks {run['checks_passed']} passed / {run['checks_failed']} failed"
         )
     marts = warehouse.table_counts(engine, "marts")

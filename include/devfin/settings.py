@@ -6,12 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from devfin.errors import ConfigError
 
 PACKAGE_REPO_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_USER_AGENT = "devfin/0.1 (data-sheet loader; +https://github.com/devfin/devfin)"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,16 @@ class Settings:
     report_dir: Path
     dbt_project_dir: Path
     expectations_dir: Path
+    # HTTP fetching: the sheets file (None: read the saved pages in sample_dir) and politeness.
+    sheets_file: Path | None = None
+    http_user_agent: str = DEFAULT_USER_AGENT
+    http_requests_per_second: float = 1.0
+    http_concurrency: int = 4
+    http_timeout_seconds: float = 30.0
+    http_max_attempts: int = 5
+    http_allowed_hosts: frozenset[str] = frozenset()
+    http_respect_robots: bool = True
+    fetch_batch_size: int = 100
 
     @property
     def warehouse_kind(self) -> str:
@@ -81,11 +93,49 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         warehouse_url=warehouse_url,
         data_dir=data_dir,
         archive_dir=Path(env.get("DEVFIN_ARCHIVE_DIR") or data_dir / "archive"),
+        sheets_file=Path(env["DEVFIN_SHEETS_FILE"]) if env.get("DEVFIN_SHEETS_FILE") else None,
+        http_user_agent=env.get("DEVFIN_HTTP_USER_AGENT") or DEFAULT_USER_AGENT,
+        http_requests_per_second=_number(env, "DEVFIN_HTTP_REQUESTS_PER_SECOND", 1.0, float),
+        http_concurrency=_number(env, "DEVFIN_HTTP_CONCURRENCY", 4, int),
+        http_timeout_seconds=_number(env, "DEVFIN_HTTP_TIMEOUT_SECONDS", 30.0, float),
+        http_max_attempts=_number(env, "DEVFIN_HTTP_MAX_ATTEMPTS", 5, int),
+        http_allowed_hosts=frozenset(
+            host.strip()
+            for host in env.get("DEVFIN_HTTP_ALLOWED_HOSTS", "").split(",")
+            if host.strip()
+        ),
+        http_respect_robots=_flag(env, "DEVFIN_HTTP_RESPECT_ROBOTS", True),
+        fetch_batch_size=_number(env, "DEVFIN_FETCH_BATCH_SIZE", 100, int),
         sample_dir=Path(env.get("DEVFIN_SAMPLE_DIR") or repo_dir / "include" / "sample_data"),
         report_dir=Path(env.get("DEVFIN_REPORT_DIR") or repo_dir / "reports"),
         dbt_project_dir=Path(env.get("DEVFIN_DBT_PROJECT_DIR") or repo_dir / "dbt"),
         expectations_dir=Path(env.get("DEVFIN_EXPECTATIONS_DIR") or repo_dir / "expectations"),
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> Any:
+    """A positive number from the environment, or a ConfigError naming the variable."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive {kind.__name__}, got {raw!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def _safe_name(text: str) -> str:

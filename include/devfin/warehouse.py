@@ -76,6 +76,7 @@ fetches = sa.Table(
     sa.Column("sheet_id", sa.Text, nullable=False),
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),  # fetched, unchanged, not_modified, gone, …
     sa.Column("http_status", sa.Integer),
     sa.Column("etag", sa.Text),
     sa.Column("last_modified", sa.Text),
@@ -83,6 +84,9 @@ fetches = sa.Table(
     sa.Column("bytes", sa.BigInteger),
     sa.Column("archive_uri", sa.Text),
     sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("elapsed_ms", sa.BigInteger),
+    sa.Column("retry_history", sa.Text),  # JSON list: what each failed try answered
     schema="raw",
 )
 
@@ -95,6 +99,7 @@ load_runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sheets_fetched", sa.Integer, nullable=False),
     sa.Column("sheets_failed", sa.Integer, nullable=False),
+    sa.Column("sheets_gone", sa.Integer, nullable=False),
     sa.Column("sheets_parsed", sa.Integer, nullable=False),
     sa.Column("sheets_quarantined", sa.Integer, nullable=False),
     sa.Column("sheets_unchanged", sa.Integer, nullable=False),

@@ -57,7 +57,7 @@ def test_dag_has_docs_and_retries(dag_bag, dag_id: str) -> None:
 def test_ingest_dags_are_fetch_parse_validate_load(dag_bag) -> None:
     for source in ("adb_pds", "cdia"):
         dag = dag_bag.dags.get(f"ingest_{source}")
-        order = ["fetch", "parse", "validate", "load"]
+        order = ["discover", "fetch", "parse", "validate", "load"]
         assert set(dag.task_ids) == set(order)
         for upstream, downstream in itertools.pairwise(order):
             assert downstream in dag.get_task(upstream).downstream_task_ids

@@ -33,6 +33,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
     logs = {}
     for command in (
         ["db", "migrate"],
+        ["pools", "set", "devfin_http", "4", "HTTP fetches of data sheets"],
         ["dags", "test", "ingest_adb_pds"],
         ["dags", "test", "ingest_cdia"],
         ["dags", "test", "build_marts"],
@@ -49,8 +50,8 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
 def test_every_task_succeeds(airflow_run) -> None:
     logs = airflow_run["logs"]
     for dag_id, tasks in (
-        ("ingest_adb_pds", ("fetch", "parse", "validate", "load")),
-        ("ingest_cdia", ("fetch", "parse", "validate", "load")),
+        ("ingest_adb_pds", ("discover", "fetch", "parse", "validate", "load")),
+        ("ingest_cdia", ("discover", "fetch", "parse", "validate", "load")),
         ("build_marts", ("dbt_build", "dq_report")),
     ):
         output = logs[f"dags test {dag_id}"]

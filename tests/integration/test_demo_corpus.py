@@ -56,4 +56,5 @@ def test_every_sheet_is_loaded_or_quarantined_as_its_truth_says(settings, source
         + counts["sheets_quarantined"]
         + counts["sheets_unchanged"]
         + counts["sheets_failed"]
+        + counts["sheets_gone"]
     )

@@ -90,6 +90,7 @@ def test_counts_reconcile(settings, first_run) -> None:
             + counts["sheets_quarantined"]
             + counts["sheets_unchanged"]
             + counts["sheets_failed"]
+            + counts["sheets_gone"]
         )
 
 
@@ -112,6 +113,12 @@ def test_dq_results_recorded(settings, first_run) -> None:
     assert flagged == [("warning", False)]
 
 
+def test_report_written_and_escaped(first_run) -> None:
+    text = Path(first_run["report"]).read_text()
+    assert "fact finding on or after concept clearance" in text
+    assert "<script" not in text
+
+
 def test_second_run_changes_no_row(settings, first_run) -> None:
     def staging_counts() -> dict[str, int]:
         tables = _query(
@@ -130,9 +137,3 @@ def test_second_run_changes_no_row(settings, first_run) -> None:
     for counts in second["sources"].values():
         assert counts["sheets_loaded"] == 0
         assert counts["sheets_unchanged"] == counts["sheets_fetched"]
-
-
-def test_report_written_and_escaped(first_run) -> None:
-    text = Path(first_run["report"]).read_text()
-    assert "fact finding on or after concept clearance" in text
-    assert "<script" not in text

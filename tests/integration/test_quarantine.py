@@ -80,6 +80,7 @@ def test_counts_reconcile(outcome) -> None:
         + counts["sheets_quarantined"]
         + counts["sheets_unchanged"]
         + counts["sheets_failed"]
+        + counts["sheets_gone"]
     )
 
 
