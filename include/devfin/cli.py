@@ -34,23 +34,27 @@ def _parse_command(args: argparse.Namespace) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
+    from devfin.discovery import load_plans
     from devfin.pipeline import run_all, summarize
 
     settings = load_settings()
-    changes = {"sample_dir": args.source}
+    changes: dict[str, object] = {}
     if args.warehouse:
         changes["warehouse_url"] = args.warehouse
+    if args.sheets:
+        changes["sheets_file"] = args.sheets
+        sources = tuple(s for s in SOURCE_KEYS if s in load_plans(args.sheets))
+    else:
+        changes["sample_dir"] = args.source
+        sources = tuple(s for s in SOURCE_KEYS if (args.source / s).is_dir())
     settings = dataclasses.replace(settings, **changes)
     load_id = args.load_id or f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
-    sources = tuple(s for s in SOURCE_KEYS if (settings.sample_dir / s).is_dir())
     if not sources:
-        print(
-            f"devfin run: {args.source} has no folder named after a source "
-            f"({', '.join(SOURCE_KEYS)})",
-            file=sys.stderr,
-        )
+        where = args.sheets or args.source
+        print(f"devfin run: {where} names no source ({', '.join(SOURCE_KEYS)})", file=sys.stderr)
         return 2
-    run_all(load_id, settings, sources)
+    ids = frozenset(i.strip() for i in args.ids.split(",") if i.strip()) if args.ids else None
+    run_all(load_id, settings, sources, ids)
     print(summarize(settings))
     return 0
 
@@ -72,6 +76,22 @@ def _samples_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reparse_command(args: argparse.Namespace) -> int:
+    from devfin.pipeline import build_marts, publish_report, reparse, summarize
+
+    settings = load_settings()
+    if args.warehouse:
+        settings = dataclasses.replace(settings, warehouse_url=args.warehouse)
+    load_id = f"reparse__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
+    for source in args.source or SOURCE_KEYS:
+        reparse(source, load_id, settings)
+    if not args.no_marts:
+        build_marts(load_id, settings)
+        publish_report(settings)
+    print(summarize(settings))
+    return 0
+
+
 def _summary_command(args: argparse.Namespace) -> int:
     from devfin.pipeline import summarize
 
@@ -90,15 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(handler=_parse_command)
 
     run = commands.add_parser("run", help="run every stage in this process, then dbt build")
-    run.add_argument(
+    origin = run.add_mutually_exclusive_group(required=True)
+    origin.add_argument(
         "--source",
         type=Path,
-        required=True,
         metavar="PATH",
         help="a folder with one sub-folder of saved sheets per source key",
     )
+    origin.add_argument(
+        "--sheets", type=Path, metavar="FILE", help="a sheets file to fetch over HTTP"
+    )
     run.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
     run.add_argument("--load-id", help="the run id (default: cli__<UTC timestamp>)")
+    run.add_argument("--ids", metavar="ID,…", help="only these sheet ids")
     run.set_defaults(handler=_run_command)
 
     samples = commands.add_parser(
@@ -116,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     samples.set_defaults(handler=_samples_command)
 
+    rebuild = commands.add_parser(
+        "reparse", help="rebuild staging from the raw archive, without the network"
+    )
+    rebuild.add_argument("--source", action="append", choices=SOURCE_KEYS)
+    rebuild.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    rebuild.add_argument("--no-marts", action="store_true", help="skip dbt build and the report")
+    rebuild.set_defaults(handler=_reparse_command)
+
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
     return parser
@@ -127,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.verbose or args.command == "run":
+    if args.verbose or args.command in ("run", "reparse"):
         logging.getLogger("devfin").setLevel(logging.INFO)
     try:
         return args.handler(args)
