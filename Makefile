@@ -45,7 +45,7 @@ install: $(STAMP) ## create .venv and install the lock and devfin (editable)
 $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -30 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
-	$(BIN)/airflow pools set devfin_http 4 "HTTP fetches of data sheets" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	$(BIN)/airflow pools set devfin_http 1 "HTTP fetches of data sheets: one task at a time keeps the per-host rate" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
 
 airflow-init: $(AIRFLOW_HOME)/airflow.db ## initialise Airflow's SQLite metadata under .airflow/
 

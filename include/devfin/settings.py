@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from devfin.errors import ConfigError
+from devfin.http import DEFAULT_USER_AGENT
 
 PACKAGE_REPO_DIR = Path(__file__).resolve().parents[2]
-DEFAULT_USER_AGENT = "devfin/0.1 (data-sheet loader; +https://github.com/devfin/devfin)"
 
 
 @dataclass(frozen=True)

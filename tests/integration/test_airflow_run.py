@@ -33,7 +33,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
     logs = {}
     for command in (
         ["db", "migrate"],
-        ["pools", "set", "devfin_http", "4", "HTTP fetches of data sheets"],
+        ["pools", "set", "devfin_http", "1", "HTTP fetches of data sheets"],
         ["dags", "test", "ingest_adb_pds"],
         ["dags", "test", "ingest_cdia"],
         ["dags", "test", "build_marts"],

@@ -1,0 +1,1 @@
+"""devfin's tests; a package so helpers import as `tests.<module>` however pytest is run."""
