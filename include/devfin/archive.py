@@ -1,4 +1,4 @@
-"""The raw archive: every fetched body stored once, addressed by its sha256."""
+"""The raw archive: every fetched body stored once, addressed by its sha256, on any fsspec URL."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import fsspec
+
 
 def content_sha256(content: bytes) -> str:
     """The hex sha256 of a body: the sheet version."""
@@ -18,30 +20,47 @@ def content_sha256(content: bytes) -> str:
 
 
 class Archive:
-    """A content-addressed directory: bodies at `<root>/sha256/ab/abcdef…`, and for each
-    (source, sheet, version) first seen a record `<root>/records/<source>/<sheet>/<sha>.json`
-    with its URL and fetch time, so the warehouse can be rebuilt from the archive alone."""
+    """Bodies at `<root>/sha256/ab/abcdef…`, and for each (source, sheet, version) first seen a
+    record `<root>/records/<source>/<sheet>/<sha>.json` with its URL and fetch time, so the
+    warehouse can be rebuilt from the archive alone.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    The root is a local path or any fsspec URL (`s3://bucket/devfin`, `memory://…`). Locally a
+    file is written then renamed, so a crash never leaves a partial body under its final name;
+    object stores write an object whole.
+    """
 
-    def path_of(self, sha256: str) -> Path:
-        return self.root / "sha256" / sha256[:2] / sha256
+    def __init__(self, root: str | Path) -> None:
+        self.root_url = str(root)
+        self.fs, self.root = fsspec.core.url_to_fs(self.root_url)
+        protocols = (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
+        self.is_local = "file" in protocols
+
+    def path_of(self, sha256: str) -> str:
+        return f"{self.root}/sha256/{sha256[:2]}/{sha256}"
+
+    def uri_of(self, sha256: str) -> str:
+        """Where a body lives, as a URI another process can open."""
+        path = self.path_of(sha256)
+        return Path(path).as_uri() if self.is_local else self.fs.unstrip_protocol(path)
 
     def put(self, content: bytes) -> tuple[str, str]:
         """Store a body (once) and return its sha256 and archive URI."""
         sha256 = content_sha256(content)
         path = self.path_of(sha256)
-        if not path.exists():
-            _write_atomically(path, content)
-        return sha256, path.as_uri()
+        if not self.fs.exists(path):
+            self._write(path, content)
+        return sha256, self.uri_of(sha256)
+
+    def get(self, sha256: str) -> bytes:
+        """The body stored under a sha256; FileNotFoundError names it when absent."""
+        return self.fs.cat_file(self.path_of(sha256))
 
     def record(
         self, source: str, sheet_id: str, sha256: str, url: str, fetched_at: datetime
     ) -> None:
         """Remember where and when a version of a sheet was first fetched (kept once)."""
-        path = self.root / "records" / source / _safe(sheet_id) / f"{sha256}.json"
-        if not path.exists():
+        path = f"{self.root}/records/{source}/{_safe(sheet_id)}/{sha256}.json"
+        if not self.fs.exists(path):
             entry = {
                 "source": source,
                 "sheet_id": sheet_id,
@@ -49,26 +68,24 @@ class Archive:
                 "url": url,
                 "fetched_at": fetched_at.isoformat(),
             }
-            _write_atomically(path, json.dumps(entry).encode())
+            self._write(path, json.dumps(entry).encode())
 
     def records(self, source: str) -> Iterator[dict[str, Any]]:
         """Every (sheet, version) of a source the archive holds, oldest fetch first."""
-        paths = (self.root / "records" / source).glob("*/*.json")
-        entries = [json.loads(path.read_text()) for path in paths]
+        paths = self.fs.glob(f"{self.root}/records/{source}/*/*.json")
+        entries = [json.loads(self.fs.cat_file(path)) for path in paths]
         yield from sorted(entries, key=lambda e: (e["fetched_at"], e["sheet_id"]))
 
-    def get(self, sha256: str) -> bytes:
-        """The body stored under a sha256; FileNotFoundError names it when absent."""
-        return self.path_of(sha256).read_bytes()
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write then rename, so a crash never leaves a partial file under its final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    os.replace(temporary, path)
+    def _write(self, path: str, content: bytes) -> None:
+        if not self.is_local:
+            self.fs.pipe_file(path, content)
+            return
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, target)
 
 
 def _safe(sheet_id: str) -> str:

@@ -158,7 +158,7 @@ def fetch_sheets(
         with engine.connect() as conn:
             known = _known_versions(conn, source, ids)
         results = list(
-            sheet_source(source, settings).fetch(refs, known, Archive(settings.archive_dir))
+            sheet_source(source, settings).fetch(refs, known, Archive(settings.archive_url))
         )
         _write_jsonl(
             run_dir / f"fetched-{'all' if batch is None else batch}.jsonl",
@@ -238,7 +238,7 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
     run_dir = settings.run_dir(source, load_id)
     fetched = [_fetch_from_json(item) for item in _fetched(run_dir)]
     parser = get_source(source)
-    archive = Archive(settings.archive_dir)
+    archive = Archive(settings.archive_url)
     parsed: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for number, result in enumerate((r for r in fetched if r.ok), start=1):
@@ -591,7 +591,7 @@ def reparse(
     """Rebuild a source's staging from the archive alone, without the network: every version
     the archive holds is parsed, checked and loaded as if just fetched (versions already in
     staging count as unchanged). A rebuilt row differs from the original in `load_id` only."""
-    archive = Archive(settings.archive_dir)
+    archive = Archive(settings.archive_url)
     run_dir = settings.run_dir(source, load_id)
     _write_jsonl(run_dir / "run.json", [{"started_at": clock().isoformat()}])
     fetched = [
@@ -602,12 +602,12 @@ def reparse(
             datetime.fromisoformat(entry["fetched_at"]),
             "fetched",
             content_sha256=entry["content_sha256"],
-            archive_uri=archive.path_of(entry["content_sha256"]).as_uri(),
+            archive_uri=archive.uri_of(entry["content_sha256"]),
         )
         for entry in archive.records(source)
     ]
     _write_jsonl(run_dir / "fetched-all.jsonl", [dataclasses.asdict(r) for r in fetched])
-    log.info("%s: %d sheet versions in the archive %s", source, len(fetched), archive.root)
+    log.info("%s: %d sheet versions in the archive %s", source, len(fetched), archive.root_url)
     parse_sheets(source, load_id, settings)
     validate_sheets(source, load_id, settings)
     return load_sheets(source, load_id, settings, clock)

@@ -23,7 +23,7 @@ class Settings:
     repo_dir: Path
     warehouse_url: str
     data_dir: Path
-    archive_dir: Path
+    archive_url: str  # a local path or any fsspec URL
     sample_dir: Path
     report_dir: Path
     dbt_project_dir: Path
@@ -92,7 +92,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         repo_dir=repo_dir,
         warehouse_url=warehouse_url,
         data_dir=data_dir,
-        archive_dir=Path(env.get("DEVFIN_ARCHIVE_DIR") or data_dir / "archive"),
+        archive_url=env.get("DEVFIN_ARCHIVE_URL") or str(data_dir / "archive"),
         sheets_file=Path(env["DEVFIN_SHEETS_FILE"]) if env.get("DEVFIN_SHEETS_FILE") else None,
         http_user_agent=env.get("DEVFIN_HTTP_USER_AGENT") or DEFAULT_USER_AGENT,
         http_requests_per_second=_number(env, "DEVFIN_HTTP_REQUESTS_PER_SECOND", 1.0, float),

@@ -24,7 +24,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path):
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
         data_dir=root / "data",
-        archive_dir=root / "data" / "archive",
+        archive_url=str(root / "data" / "archive"),
         report_dir=root / "reports",
         sample_dir=seed_samples,
     )

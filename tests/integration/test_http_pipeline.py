@@ -42,7 +42,7 @@ def _settings(tmp_path: Path, base_url: str):
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
         data_dir=tmp_path / "data",
-        archive_dir=tmp_path / "archive",
+        archive_url=str(tmp_path / "archive"),
         sheets_file=sheets,
         http_requests_per_second=400.0,
         http_concurrency=8,

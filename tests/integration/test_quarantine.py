@@ -35,7 +35,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory):
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
         data_dir=root / "data",
-        archive_dir=root / "data" / "archive",
+        archive_url=str(root / "data" / "archive"),
         sample_dir=root / "samples",
     )
     counts = ingest("adb_pds", "quarantine-1", settings)
@@ -103,7 +103,7 @@ def test_a_parser_bug_costs_one_sheet_not_the_run(tmp_path: Path, monkeypatch) -
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
         data_dir=tmp_path / "data",
-        archive_dir=tmp_path / "data" / "archive",
+        archive_url=str(tmp_path / "data" / "archive"),
         sample_dir=tmp_path / "samples",
     )
     counts = ingest("adb_pds", "bug-1", settings)

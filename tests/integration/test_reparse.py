@@ -38,7 +38,7 @@ def test_reparse_restores_staging_from_the_archive_alone(tmp_path: Path) -> None
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
         data_dir=tmp_path / "data",
-        archive_dir=tmp_path / "archive",
+        archive_url=str(tmp_path / "archive"),
     )
     for source in ("adb_pds", "cdia"):
         ingest(source, "first", settings)

@@ -16,3 +16,28 @@ def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
     assert archive.get(sha) == b"sheet body"
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [sha]
     assert uri.startswith("file://") and uri.endswith(sha)
+
+
+def test_any_fsspec_url_holds_the_archive() -> None:
+    from datetime import UTC, datetime
+
+    archive = Archive("memory://devfin-test-archive")
+    sha, uri = archive.put(b"remote body")
+    assert uri == f"memory:///devfin-test-archive/sha256/{sha[:2]}/{sha}"
+    assert archive.get(sha) == b"remote body"
+    archive.record(
+        "adb_pds", "54037-001", sha, "https://x.test/a", datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    (entry,) = archive.records("adb_pds")
+    assert entry["sheet_id"] == "54037-001" and entry["content_sha256"] == sha
+
+
+def test_records_keep_the_first_sighting(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    archive = Archive(tmp_path)
+    sha, _ = archive.put(b"x")
+    first, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    archive.record("cdia", "a/b", sha, "u", first)
+    archive.record("cdia", "a/b", sha, "u", later)
+    assert [e["fetched_at"] for e in archive.records("cdia")] == [first.isoformat()]

@@ -14,7 +14,7 @@ def test_embedded_defaults_live_under_the_repo(tmp_path: Path) -> None:
     settings = load_settings({"DEVFIN_REPO_DIR": str(tmp_path)})
     assert settings.warehouse_url == f"duckdb:///{tmp_path}/warehouse/devfin.duckdb"
     assert settings.warehouse_kind == "duckdb"
-    assert settings.archive_dir == tmp_path / "data" / "archive"
+    assert settings.archive_url == str(tmp_path / "data" / "archive")
     assert settings.dbt_env() == {
         "DEVFIN_DBT_TARGET": "duckdb",
         "DEVFIN_DUCKDB_PATH": f"{tmp_path}/warehouse/devfin.duckdb",
