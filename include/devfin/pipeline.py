@@ -44,6 +44,7 @@ from devfin.fetching import (
     batches,
     utc_now,
 )
+from devfin.quality import derive
 from devfin.records import (
     RECORD_TYPES,
     ParsedSheet,
@@ -325,7 +326,9 @@ def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, 
     run_dir = settings.run_dir(source, load_id)
     items = _read_jsonl(run_dir / "parsed.jsonl")
     suites = load_suites(settings.expectations_dir)
-    results = validate_tables(_frames(source, items, load_id), suites) if items else []
+    run_date = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"]).date()
+    frames = derive(_frames(source, items, load_id), run_date) if items else {}
+    results = validate_tables(frames, suites) if items else []
     _write_jsonl(run_dir / "checks.jsonl", [dataclasses.asdict(r) for r in results])
     failed = sum(not r.success for r in results)
     held = len(critical_failures(results))
