@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from devfin import warehouse
+from devfin import drift, warehouse
 from devfin.archive import Archive
 from devfin.discovery import load_plans, unique
 from devfin.errors import DevfinError, ParseError
@@ -420,6 +420,9 @@ def load_sheets(
         warehouse.insert_rows(
             conn, warehouse.dq_results, [_dq_row(load_id, source, c, now) for c in checks]
         )
+        warehouse.insert_rows(
+            conn, warehouse.dq_results, _fill_rows(conn, load_id, source, items, now)
+        )
         outcomes = Counter(item["outcome"] for item in fetched)
         counts = {
             "sheets_fetched": len(fetched),
@@ -487,6 +490,78 @@ def _quarantine_row(
     }
 
 
+def _fill_rows(
+    conn: sa.Connection, load_id: str, source: str, items: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """This run's fill rate of each optional field (suite `fill_rates`), and a `template_drift`
+    warning for each field that fills far less often than in the previous runs."""
+    current = drift.fill_rates(source, (item["sheet"]["record"] for item in items))
+    if not items:
+        return []
+    results = warehouse.dq_results
+    previous_runs = [
+        row[0]
+        for row in conn.execute(
+            sa.select(results.c.load_id)
+            .where((results.c.source == source) & (results.c.suite == "fill_rates"))
+            .group_by(results.c.load_id)
+            .order_by(sa.func.max(results.c.checked_at).desc())
+            .limit(drift.HISTORY_RUNS)
+        )
+    ]
+    history: dict[str, list[drift.FillRate]] = {}
+    for run_id, name, rows, empty in conn.execute(
+        sa.select(
+            results.c.load_id, results.c.column_name, results.c.element_count,
+            results.c.unexpected_count,
+        ).where(
+            (results.c.source == source)
+            & (results.c.suite == "fill_rates")
+            & results.c.load_id.in_(previous_runs)
+        )
+    ):  # fmt: skip
+        history.setdefault(run_id, []).append(drift.FillRate(name, rows, rows - empty))
+    base = {"load_id": load_id, "source": source, "sample_values": "[]", "sheet_ids": "[]"}
+    rows = [
+        {
+            **base,
+            "suite": "fill_rates",
+            "check_name": f"{rate.field} filled",
+            "expectation_type": "fill_rate",
+            "severity": "warning",
+            "column_name": rate.field,
+            "success": True,  # a measurement; the drift rows below judge it
+            "element_count": rate.rows,
+            "unexpected_count": rate.rows - rate.filled,
+            "message": f"filled in {rate.rate:.0%} of {rate.rows} new sheet versions",
+            "checked_at": now,
+        }
+        for rate in current
+    ]
+    for found in drift.drifts(current, list(history.values())):
+        message = (
+            f"template drift? {found.field} filled in {found.now:.0%} of this run's sheets,"
+            f" {found.before:.0%} in the previous runs"
+        )
+        log.warning("%s: %s", source, message)
+        rows.append(
+            {
+                **base,
+                "suite": "template_drift",
+                "check_name": f"{found.field} fill rate steady",
+                "expectation_type": "fill_rate_drift",
+                "severity": "warning",
+                "column_name": found.field,
+                "success": False,
+                "element_count": current[0].rows,
+                "unexpected_count": None,
+                "message": message,
+                "checked_at": now,
+            }
+        )
+    return rows
+
+
 def _dq_row(load_id: str, source: str, check: CheckResult, now: datetime) -> dict[str, Any]:
     return {
         "load_id": load_id,
@@ -509,8 +584,13 @@ def _dq_row(load_id: str, source: str, check: CheckResult, now: datetime) -> dic
 # --- marts -------------------------------------------------------------------------------------
 
 
-def build_marts(load_id: str, settings: Settings) -> dict[str, int]:
-    """`dbt build` the project against the warehouse; returns the marts and their row counts.
+def build_marts(
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """`dbt build` the project against the warehouse, then `dbt source freshness`; every dbt
+    test and freshness result goes into `audit.dq_results` (source `dbt`) beside the GX checks.
+    Returns the marts and their row counts; a failed build raises DbtError after the ledger is
+    written, so "what failed in run X" is answered either way.
 
     dbt runs in a child process: in-process, dbt-duckdb keeps the DuckDB file open with its own
     configuration, which would lock this process out of the warehouse until it exits.
@@ -518,28 +598,44 @@ def build_marts(load_id: str, settings: Settings) -> dict[str, int]:
     with open_warehouse(settings):
         pass  # the staging tables dbt reads from must exist even before the first load
     run_dir = settings.dbt_run_dir(load_id)
-    command = [
+    build = _dbt(settings, run_dir, "build")
+    freshness = _dbt(settings, run_dir, "source", "freshness")
+    now = clock()
+    ledger = _dbt_test_rows(run_dir, load_id, now) + _freshness_rows(run_dir, load_id, now)
+    with open_warehouse(settings) as engine:
+        with engine.begin() as conn:
+            results = warehouse.dq_results
+            conn.execute(
+                results.delete().where((results.c.load_id == load_id) & (results.c.source == "dbt"))
+            )
+            warehouse.insert_rows(conn, results, ledger)
+        if build.returncode != 0:
+            raise DbtError(
+                f"dbt build failed (exit {build.returncode}): {_dbt_failures(run_dir)}"
+                f"\n{build.stderr[-2000:]}"
+            )
+        if freshness.returncode != 0:
+            log.warning("dbt source freshness reports stale sources: see audit.dq_results")
+        marts = warehouse.table_counts(engine, "marts")
+    log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
+    return marts
+
+
+def _dbt(settings: Settings, run_dir: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    arguments = [
         str(Path(sys.executable).with_name("dbt")),
-        "build",
+        *command,
         "--project-dir", str(settings.dbt_project_dir),
         "--profiles-dir", str(settings.dbt_project_dir),
         "--target-path", str(run_dir / "target"),
         "--log-path", str(run_dir / "logs"),
     ]  # fmt: skip
     env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    log.info("running %s", " ".join(command))
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    log.info("running %s", " ".join(arguments))
+    completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
     for line in completed.stdout.splitlines():
         log.info("dbt: %s", line)
-    if completed.returncode != 0:
-        raise DbtError(
-            f"dbt build failed (exit {completed.returncode}): {_dbt_failures(run_dir)}"
-            f"\n{completed.stderr[-2000:]}"
-        )
-    with open_warehouse(settings) as engine:
-        marts = warehouse.table_counts(engine, "marts")
-    log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
-    return marts
+    return completed
 
 
 def _dbt_failures(run_dir: Path) -> str:
@@ -554,6 +650,74 @@ def _dbt_failures(run_dir: Path) -> str:
         if r["status"] in ("error", "fail", "runtime error")
     ]
     return "; ".join(failed) or f"no failed node recorded; see {run_dir / 'logs'}"
+
+
+def _dbt_test_rows(run_dir: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The ledger rows of the dbt tests of a build, from run_results.json and the manifest."""
+    results_path = run_dir / "target" / "run_results.json"
+    manifest_path = run_dir / "target" / "manifest.json"
+    if not results_path.exists() or not manifest_path.exists():
+        return []
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    rows = []
+    for result in json.loads(results_path.read_text())["results"]:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type") not in ("test", "unit_test"):
+            continue
+        config = node.get("config", {})
+        rows.append(
+            {
+                "load_id": load_id,
+                "source": "dbt",
+                "suite": "dbt_tests",
+                "check_name": node.get("name", result["unique_id"]),
+                "expectation_type": node.get("test_metadata", {}).get("name", "singular_test"),
+                # dbt's `error` fails the build as a critical GX check holds a sheet back.
+                "severity": "warning" if str(config.get("severity", "")).lower() == "warn"
+                else "critical",
+                "column_name": node.get("column_name"),
+                "success": result["status"] == "pass",
+                "element_count": None,
+                "unexpected_count": result.get("failures"),
+                "sample_values": "[]",
+                "sheet_ids": "[]",
+                "message": result.get("message") if result["status"] != "pass" else None,
+                "checked_at": now,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _freshness_rows(run_dir: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The ledger rows of `dbt source freshness`: one per source table."""
+    path = run_dir / "target" / "sources.json"
+    if not path.exists():
+        return []
+    rows = []
+    for result in json.loads(path.read_text()).get("results", []):
+        status = result.get("status")
+        table = result["unique_id"].removeprefix("source.devfin.")
+        rows.append(
+            {
+                "load_id": load_id,
+                "source": "dbt",
+                "suite": "dbt_source_freshness",
+                "check_name": f"{table} fresh",
+                "expectation_type": "source_freshness",
+                "severity": "critical" if status in ("error", "runtime error") else "warning",
+                "column_name": "fetched_at",
+                "success": status == "pass",
+                "element_count": None,
+                "unexpected_count": None if status == "pass" else 1,
+                "sample_values": warehouse.dumps([str(result.get("max_loaded_at"))]),
+                "sheet_ids": "[]",
+                "message": None
+                if status == "pass"
+                else f"{status}: last fetched {result.get('max_loaded_at')}",
+                "checked_at": now,
+            }
+        )
+    return rows
 
 
 def publish_report(settings: Settings) -> str:

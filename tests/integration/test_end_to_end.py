@@ -100,7 +100,8 @@ def test_dq_results_recorded(settings, first_run) -> None:
     assert (
         _query(
             settings,
-            "select check_name, message from audit.dq_results where unexpected_count is null",
+            "select check_name, message from audit.dq_results"
+            " where unexpected_count is null and expectation_type like 'expect_%'",
         )
         == []
     )
@@ -117,6 +118,17 @@ def test_report_written_and_escaped(first_run) -> None:
     text = Path(first_run["report"]).read_text()
     assert "fact finding on or after concept clearance" in text
     assert "<script" not in text
+
+
+def test_dbt_tests_and_freshness_reach_the_ledger(settings, first_run) -> None:
+    suites = dict(
+        _query(
+            settings,
+            "select suite, count(*) from audit.dq_results where source = 'dbt'"
+            " and success group by suite",
+        )
+    )
+    assert suites["dbt_tests"] > 0 and suites["dbt_source_freshness"] == 2
 
 
 def test_second_run_changes_no_row(settings, first_run) -> None:
