@@ -28,7 +28,7 @@ PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || tru
 # Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
 EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
 
-.PHONY: help install airflow-init run test test-unit lint lock clean samples bench
+.PHONY: help install airflow-init run test test-unit lint lock clean samples bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,7 +59,10 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 	done
 	@echo; $(BIN)/devfin summary
 
-test: install lint ## lint, then the whole test suite (unit, DAG integrity, integration)
+chromium: ## Debian's headless Chromium for the report's browser test (apt-get, as root)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: install lint chromium ## lint, then the whole test suite (unit, DAG integrity, integration)
 	$(BIN)/python -m pytest 2>&1 | $(EXIT_NOISE)
 
 test-unit: install ## only the unit tests: no network, database or Airflow

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import getpass
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from devfin.errors import DevfinError, ParseError
 from devfin.records import parsed_sheet_to_json
-from devfin.settings import load_settings
+from devfin.settings import Settings, load_settings
 from devfin.sources import SOURCE_KEYS, detect_source, get_source
 
 
@@ -99,6 +101,98 @@ def _summary_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quarantine_settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    if args.warehouse:
+        settings = dataclasses.replace(settings, warehouse_url=args.warehouse)
+    return settings
+
+
+def _quarantine_list_command(args: argparse.Namespace) -> int:
+    from devfin.pipeline import open_warehouse
+    from devfin.quarantine import list_quarantined
+
+    with open_warehouse(_quarantine_settings(args)) as engine:
+        entries = list_quarantined(engine, args.source, include_released=args.all)
+    if not entries:
+        print("no quarantined sheet" if args.all else "no sheet is held in quarantine")
+        return 0
+    print(_quarantine_table(entries))
+    return 0
+
+
+def _quarantine_release_command(args: argparse.Namespace) -> int:
+    from devfin.pipeline import open_warehouse
+    from devfin.quarantine import release
+
+    with open_warehouse(_quarantine_settings(args)) as engine:
+        entry = release(engine, args.id, args.reason, args.by or _user(), datetime.now(UTC))
+    lines = (
+        f"released {entry['quarantine_id']}: {entry['source']} sheet {entry['sheet_id']}"
+        f" version {(entry['sheet_version'] or '-')[:12]}"
+        f" ({entry['stage']}: {entry['reason_code']}),"
+        f" quarantined {_when(entry['quarantined_at'])} by run {entry['load_id']}",
+        f"  released {_when(entry['released_at'])} by {entry['released_by']}:"
+        f" {entry['release_reason']}",
+        "  the next `devfin reparse` or ingest run loads it",
+    )
+    print("\n".join(_printable(line) for line in lines))
+    return 0
+
+
+def _quarantine_table(entries: list[dict[str, Any]]) -> str:
+    """The entries as an aligned text table, one line each."""
+    header = ("id", "source", "sheet", "stage", "reason", "quarantined at", "released")
+    lines = [
+        (
+            entry["quarantine_id"],
+            entry["source"],
+            entry["sheet_id"],
+            entry["stage"],
+            entry["reason_code"],
+            _when(entry["quarantined_at"]),
+            f"yes, {_when(entry['released_at'])} by {entry['released_by']}"
+            if entry["released_at"]
+            else "no",
+        )
+        for entry in entries
+    ]
+    # Sheet ids and reasons come from scraped pages: no control character reaches the terminal.
+    rows = [header, *(tuple(_printable(cell) for cell in line) for line in lines)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _printable(text: object) -> str:
+    return "".join(c if c.isprintable() else "?" for c in str(text))
+
+
+def _user() -> str:
+    """Who runs this command, as the operating system knows them."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as error:  # no USER/LOGNAME and no passwd entry
+        raise DevfinError("cannot tell who you are: say it with --by NAME") from error
+
+
+def _non_empty(text: str) -> str:
+    """An argparse type: a release's reason and author must say something."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devfin", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each stage's progress")
@@ -150,6 +244,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
+
+    quarantine = commands.add_parser(
+        "quarantine", help="list quarantined sheet versions, or release one after checking it"
+    )
+    actions = quarantine.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the quarantined sheets, newest first")
+    listing.add_argument("--source", choices=SOURCE_KEYS, help="only this source")
+    listing.add_argument("--all", action="store_true", help="released ones too")
+    listing.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    listing.set_defaults(handler=_quarantine_list_command)
+    releasing = actions.add_parser(
+        "release",
+        help="record that a person checked a quarantined sheet version and lets it through;"
+        " the next reparse or ingest run loads it",
+    )
+    releasing.add_argument("id", metavar="ID", help="the quarantine id (see `quarantine list`)")
+    releasing.add_argument("--reason", required=True, type=_non_empty, help="why it may be loaded")
+    releasing.add_argument(
+        "--by", type=_non_empty, metavar="NAME", help="who releases it (default: your user name)"
+    )
+    releasing.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    releasing.set_defaults(handler=_quarantine_release_command)
     return parser
 
 

@@ -188,6 +188,17 @@ def fetch_sheets(
     return dict(outcomes)
 
 
+def _released_versions(conn: sa.Connection, source: str) -> set[tuple[str, str]]:
+    """The (sheet_id, sheet_version) pairs an auditor released from quarantine
+    (`devfin quarantine release`): they load despite their critical failures, which stay
+    recorded as failed in `audit.dq_results`."""
+    table = warehouse.quarantine
+    query = sa.select(table.c.sheet_id, table.c.sheet_version).where(
+        (table.c.source == source) & table.c.released_at.is_not(None)
+    )
+    return {(row[0], row[1]) for row in conn.execute(query)}
+
+
 def _known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[str, Known]:
     """Each sheet's latest version that reached the warehouse (loaded or quarantined), with the
     validators it was fetched with. Only those count: a version fetched by a run that never
@@ -198,7 +209,10 @@ def _known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[st
     held_query = sa.union(
         sa.select(parent.c.sheet_id, parent.c.sheet_version).where(parent.c.sheet_id.in_(ids)),
         sa.select(warehouse.quarantine.c.sheet_id, warehouse.quarantine.c.sheet_version).where(
-            (warehouse.quarantine.c.source == source) & warehouse.quarantine.c.sheet_id.in_(ids)
+            (warehouse.quarantine.c.source == source)
+            & warehouse.quarantine.c.sheet_id.in_(ids)
+            # a released version is fetched and loaded again, not skipped as unchanged
+            & warehouse.quarantine.c.released_at.is_(None)
         ),
     )
     held = {(row[0], row[1]) for row in conn.execute(held_query)}
@@ -365,6 +379,9 @@ def load_sheets(
         for c in _read_jsonl(run_dir / "checks.jsonl")
     ]
     held = critical_failures(checks)
+    with open_warehouse(settings) as engine, engine.connect() as conn:
+        released = _released_versions(conn, source)
+    held = {key: reasons for key, reasons in held.items() if key not in released}
     now = clock()
 
     quarantined = [
@@ -396,9 +413,10 @@ def load_sheets(
 
     with open_warehouse(settings) as engine, engine.begin() as conn:
         for table in warehouse.AUDIT_TABLES:
-            conn.execute(
-                table.delete().where((table.c.load_id == load_id) & (table.c.source == source))
-            )
+            this_run = (table.c.load_id == load_id) & (table.c.source == source)
+            if table is warehouse.quarantine:  # a release recorded on this run's entry stays
+                this_run &= table.c.released_at.is_(None)
+            conn.execute(table.delete().where(this_run))
         present = warehouse.loaded_versions(
             conn, source, ((i["sheet_id"], i["sheet_version"]) for i in candidates)
         )

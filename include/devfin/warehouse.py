@@ -144,10 +144,22 @@ quarantine = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("record_json", sa.Text),
     sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
+    # A manual override (`devfin quarantine release`): who let this version through, when, why.
+    sa.Column("released_at", sa.DateTime(timezone=True)),
+    sa.Column("released_by", sa.Text),
+    sa.Column("release_reason", sa.Text),
     schema="audit",
 )
 
 AUDIT_TABLES = (load_runs, dq_results, quarantine)
+
+# Columns added to audit.quarantine after warehouses were created without them (same SQL on
+# DuckDB and PostgreSQL).
+_ADDED_COLUMNS = (
+    ("released_at", "timestamp with time zone"),
+    ("released_by", "text"),
+    ("release_reason", "text"),
+)
 
 
 def create_engine(url: str) -> Engine:
@@ -160,6 +172,11 @@ def ensure_schema(engine: Engine) -> None:
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn)
+        # create_all adds no column to a table that exists: bring older warehouses up to date.
+        for name, sql_type in _ADDED_COLUMNS:
+            conn.execute(
+                sa.text(f"alter table audit.quarantine add column if not exists {name} {sql_type}")
+            )
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:

@@ -116,3 +116,44 @@ def test_a_parser_bug_costs_one_sheet_not_the_run(tmp_path: Path, monkeypatch) -
     engine.dispose()
     assert reason == "parser_error"
     assert "IndexError" in message and "54037-002" in message
+
+
+def test_a_released_version_loads_on_the_next_run(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from devfin.quarantine import list_quarantined, release
+
+    sheets = tmp_path / "samples" / "adb_pds"
+    sheets.mkdir(parents=True)
+    text = SEED.read_text(encoding="utf-8")
+    (sheets / "bad-number.txt").write_text(
+        text.replace("Project Number | 54037-001", "Project Number | 5403-01"), encoding="utf-8"
+    )
+    settings = dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
+        data_dir=tmp_path / "data",
+        archive_url=str(tmp_path / "archive"),
+        sample_dir=tmp_path / "samples",
+    )
+    assert ingest("adb_pds", "held", settings)["sheets_quarantined"] == 1
+    engine = sa.create_engine(settings.warehouse_url)
+    (entry,) = list_quarantined(engine, "adb_pds")
+    release(engine, entry["quarantine_id"], "number confirmed with ADB", "auditor",
+            datetime(2026, 11, 23, tzinfo=UTC))  # fmt: skip
+    engine.dispose()
+
+    counts = ingest("adb_pds", "released", settings)
+    assert counts["sheets_loaded"] == 1 and counts["sheets_quarantined"] == 0
+    engine = sa.create_engine(settings.warehouse_url)
+    with engine.connect() as conn:
+        loaded = conn.execute(sa.text("select project_number from staging.adb_projects")).all()
+        still_failed = conn.execute(
+            sa.text(
+                "select count(*) from audit.dq_results where load_id = 'released'"
+                " and check_name = 'project number is NNNNN-NNN' and not success"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert loaded == [("5403-01",)]
+    assert still_failed == 1  # the override is recorded; the failure is not hidden
