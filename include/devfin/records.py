@@ -121,8 +121,8 @@ class AdbDisbursement:
     table: ClassVar[str] = "adb_disbursements"
 
     position: int
-    as_of_date: date | None
-    amount: Decimal | None
+    as_of_date: date | None = None
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,123 @@
+"""The shipped GX suites: one per staging table, every expectation built (none silently dropped),
+every check named once, and every column they test present in the validation frames."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devfin.pipeline import _frames
+from devfin.quality import derive
+from devfin.records import RECORD_TYPES, TABLE_TYPES, parsed_sheet_to_json
+from devfin.samples import generator
+from devfin.validation import build_suite, load_suites
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+
+# (expectations, of which critical) per suite: a changed suite must change this table too.
+EXPECTED_COUNTS = {
+    "adb_projects": (54, 24),
+    "adb_project_countries": (3, 2),
+    "adb_operational_priorities": (4, 3),
+    "adb_project_sectors": (2, 2),
+    "adb_funding_sources": (5, 3),
+    "adb_executing_agencies": (4, 2),
+    "adb_disbursements": (6, 5),
+    "adb_documents": (5, 3),
+    "adb_tenders": (9, 4),
+    "cdia_interventions": (23, 6),
+    "cdia_stakeholders": (4, 2),
+    "cdia_infrastructure_sectors": (2, 2),
+    "cdia_impact_areas": (2, 2),
+}
+COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+@pytest.fixture(scope="module")
+def suites() -> dict[str, dict[str, Any]]:
+    return load_suites(REPO_DIR / "expectations")
+
+
+@pytest.fixture(scope="module")
+def frame_columns() -> dict[str, set[str]]:
+    """The columns of each validation frame, as `_frames` and `derive` make them, from the first
+    clean generated sheet of each source that has rows in every table."""
+    columns: dict[str, set[str]] = {}
+    for source in RECORD_TYPES:
+        for index in range(200):
+            page = generator(source).generate(random.Random(index), index, None)
+            assert page.truth is not None
+            item = {
+                "sheet_id": page.sheet_id,
+                "sheet_version": "v1",
+                "source_url": page.url,
+                "fetched_at": "2026-11-23T06:00:00+00:00",
+                "sheet": parsed_sheet_to_json(page.truth),
+            }
+            frames = derive(_frames(source, [item], "L1"), date(2026, 11, 23))
+            if not any(frame.empty for frame in frames.values()):
+                break
+        else:
+            pytest.fail(f"no generated {source} sheet has rows in every table")
+        columns |= {table: set(frame.columns) for table, frame in frames.items()}
+    return columns
+
+
+def test_every_staging_table_has_a_suite_and_no_suite_is_for_another_table(
+    suites: dict[str, dict[str, Any]],
+) -> None:
+    assert set(suites) == set(TABLE_TYPES) == set(EXPECTED_COUNTS)
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED_COUNTS))
+def test_every_expectation_of_a_suite_is_built(
+    suites: dict[str, dict[str, Any]], table: str
+) -> None:
+    built = build_suite(suites[table])
+    total, critical = EXPECTED_COUNTS[table]
+    assert len(built.expectations) == len(suites[table]["expectations"]) == total
+    assert sum(e.meta["severity"] == "critical" for e in built.expectations) == critical
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED_COUNTS))
+def test_check_names_are_unique_within_a_suite(
+    suites: dict[str, dict[str, Any]], table: str
+) -> None:
+    names = [e["meta"]["check"] for e in suites[table]["expectations"]]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED_COUNTS))
+def test_every_tested_column_is_in_the_validation_frame(
+    suites: dict[str, dict[str, Any]], frame_columns: dict[str, set[str]], table: str
+) -> None:
+    for expectation in suites[table]["expectations"]:
+        kwargs = expectation["kwargs"]
+        named = [kwargs[k] for k in COLUMN_KWARGS if k in kwargs] + kwargs.get("column_list", [])
+        named += _condition_columns(kwargs.get("row_condition"))
+        missing = set(named) - frame_columns[table]
+        assert not missing, f"{table}: {expectation['meta']['check']} tests {missing}"
+
+
+def _condition_columns(condition: Any) -> list[str]:
+    """The columns a row condition (a serialized GX Condition) reads."""
+    if not isinstance(condition, dict):
+        assert condition is None, f"row conditions are Condition objects, not {condition!r}"
+        return []
+    if "conditions" in condition:
+        return [c for part in condition["conditions"] for c in _condition_columns(part)]
+    return [condition["column"]["name"]]
+
+
+def test_date_bounds_are_full_iso_datetimes(suites: dict[str, dict[str, Any]]) -> None:
+    """GX 1.24 compares datetime64[ns] columns only with full ISO datetimes ("…T00:00:00")."""
+    for suite in suites.values():
+        for expectation in suite["expectations"]:
+            for bound in ("min_value", "max_value"):
+                value = expectation["kwargs"].get(bound)
+                if isinstance(value, str):
+                    assert value.endswith("T00:00:00"), (suite["name"], value)
