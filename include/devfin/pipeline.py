@@ -342,7 +342,8 @@ def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, 
     suites = load_suites(settings.expectations_dir)
     run_date = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"]).date()
     frames = derive(_frames(source, items, load_id), run_date) if items else {}
-    results = validate_tables(frames, suites) if items else []
+    docs_dir = settings.report_dir / "dq" / "gx" / source
+    results = validate_tables(frames, suites, docs_dir, load_id) if items else []
     _write_jsonl(run_dir / "checks.jsonl", [dataclasses.asdict(r) for r in results])
     failed = sum(not r.success for r in results)
     held = len(critical_failures(results))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -268,8 +268,18 @@ def _source_section(conn: Connection, run: dict[str, Any], to_runs: str) -> str:
         f"<p class='muted'>started {_e(_when(run['started_at']))}, finished"
         f" {_e(_when(run['finished_at']))}; {run['sheets_fetched']} sheets fetched,"
         f" {run['sheets_loaded']} loaded, {run['sheets_quarantined']} quarantined</p>"
-        f"{verdict}{_failing_table(failing)}"
+        f"{verdict}{_data_docs_link(run['source'], to_runs)}{_failing_table(failing)}"
         f"{_pass_rates(history, results, to_runs)}{_held_table(held)}"
+    )
+
+
+def _data_docs_link(source: str, to_runs: str) -> str:
+    """A link to the GX Data Docs of a source (written by the validate stage under dq/gx/)."""
+    up = "" if to_runs else "../"  # run pages live one folder down, in dq/runs/
+    href = _e(f"{up}gx/{quote(source)}/index.html")
+    return (
+        f"<p><a href='{href}'>Great Expectations Data Docs</a> <span class='muted'>(the suites,"
+        " and each validation with its unexpected values)</span></p>"
     )
 
 

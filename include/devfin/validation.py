@@ -18,6 +18,7 @@ from devfin.errors import QualityError
 SEVERITIES = ("critical", "warning")
 SHEET_KEY = ["sheet_id", "sheet_version"]
 MAX_SAMPLES = 20
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": SHEET_KEY}
 
 
 @dataclass(frozen=True)
@@ -83,29 +84,66 @@ def build_suite(suite: dict[str, Any]) -> Any:
     return built
 
 
-def validate_tables(frames: dict[str, Any], suites: dict[str, dict[str, Any]]) -> list[CheckResult]:
-    """Run each suite on the DataFrame of its table; a table with no rows is not checked."""
+def validate_tables(
+    frames: dict[str, Any],
+    suites: dict[str, dict[str, Any]],
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[CheckResult]:
+    """Run each suite on the DataFrame of its table; a table with no rows is not checked.
+
+    With `docs_dir`, GX also writes its Data Docs there (a static site: the suites, and this
+    run's validation results with the unexpected values), named after `run_name`.
+    """
     import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX sets itself to INFO
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    actions = []
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="devfin",
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+            },
+        )
+        actions = [UpdateDataDocsAction(name="data_docs", site_names=["devfin"])]
     data_source = context.data_sources.add_pandas("devfin")
     results: list[CheckResult] = []
     for table, frame in frames.items():
         if table not in suites or frame.empty:
             continue
-        batch = (
-            data_source.add_dataframe_asset(table)
-            .add_batch_definition_whole_dataframe("run")
-            .get_batch(batch_parameters={"dataframe": frame})
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=table,
+                data=data_source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(
+                    "run"
+                ),
+                suite=context.suites.add(build_suite(suites[table])),
+            )
         )
-        outcome = batch.validate(
-            build_suite(suites[table]),
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": SHEET_KEY},
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"devfin_{table}",
+                validation_definitions=[definition],
+                actions=actions,
+                result_format=RESULT_FORMAT,
+            )
         )
-        results += [_check_result(table, r) for r in outcome.results]
+        outcome = checkpoint.run(
+            batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+        )
+        for validation in outcome.run_results.values():
+            results += [_check_result(table, r) for r in validation.results]
     return results
 
 

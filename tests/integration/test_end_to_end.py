@@ -149,3 +149,12 @@ def test_second_run_changes_no_row(settings, first_run) -> None:
     for counts in second["sources"].values():
         assert counts["sheets_loaded"] == 0
         assert counts["sheets_unchanged"] == counts["sheets_fetched"]
+
+
+def test_gx_data_docs_published_next_to_the_report(settings, first_run) -> None:
+    docs = settings.report_dir / "dq" / "gx" / "adb_pds"
+    assert (docs / "index.html").is_file()
+    validations = list((docs / "validations").rglob("*.html"))
+    assert validations, "no validation page in the Data Docs"
+    report = Path(first_run["report"]).read_text()
+    assert "gx/adb_pds/index.html" in report
