@@ -49,6 +49,27 @@ def test_every_sheet_is_loaded_or_quarantined_as_its_truth_says(settings, source
         )
     engine.dispose()
     assert held == must_fail
+
+    # At validate: exactly the sheets whose injected defect breaks a critical rule (a financing
+    # total that is not the sum of its parts); every other sheet is loaded.
+    must_hold = {s["sheet_id"] for s in sidecars if s["defect"] == "amounts_mismatch"}
+    engine = sa.create_engine(settings.warehouse_url)
+    with engine.connect() as conn:
+        held_at_validate = set(
+            conn.execute(
+                sa.text(
+                    "select sheet_id from audit.quarantine"
+                    " where source = :source and stage = 'validate'"
+                ),
+                {"source": source},
+            ).scalars()
+        )
+        parent = "adb_projects" if source == "adb_pds" else "cdia_interventions"
+        loaded = set(conn.execute(sa.text(f"select sheet_id from staging.{parent}")).scalars())
+    engine.dispose()
+    assert held_at_validate == must_hold
+    generated = {s["sheet_id"] for s in sidecars}
+    assert loaded & generated == generated - set(must_fail) - must_hold
     files = [p for p in (SAMPLES / source).iterdir() if p.suffix in (".txt", ".html")]
     assert counts["sheets_fetched"] == len(files)
     assert counts["sheets_fetched"] == (
