@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,23 @@ def seed_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / source).mkdir()
         shutil.copy(path, root / source / path.name)
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL, dropped at the end of the session."""
+    import uuid
+
+    import psycopg
+
+    host = os.environ.get("DEVFIN_TEST_PG_HOST", "127.0.0.1")
+    user = os.environ.get("DEVFIN_TEST_PG_USER", "postgres")
+    name = f"devfin_test_{uuid.uuid4().hex[:12]}"
+    admin = f"host={host} port=5432 user={user} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    try:
+        yield f"postgresql+psycopg://{user}@{host}:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
