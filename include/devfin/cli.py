@@ -94,6 +94,23 @@ def _reparse_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grant_command(args: argparse.Namespace) -> int:
+    from devfin import warehouse
+
+    url = args.warehouse or load_settings().warehouse_url
+    engine = warehouse.create_engine(url)
+    try:
+        granted = warehouse.grant_read_roles(engine)
+    except ValueError as error:
+        print(f"devfin warehouse grant: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for role, schemas in granted.items():
+        print(f"{role}: read {', '.join(schemas)}")
+    return 0
+
+
 def _summary_command(args: argparse.Namespace) -> int:
     from devfin.pipeline import summarize
 
@@ -241,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
     rebuild.add_argument("--no-marts", action="store_true", help="skip dbt build and the report")
     rebuild.set_defaults(handler=_reparse_command)
+
+    warehouse_command = commands.add_parser("warehouse", help="administer the warehouse")
+    warehouse_actions = warehouse_command.add_subparsers(dest="action", required=True)
+    grant = warehouse_actions.add_parser(
+        "grant",
+        help="create the read roles devfin_bi (marts) and devfin_auditor (marts, audit, raw)",
+    )
+    grant.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    grant.set_defaults(handler=_grant_command)
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)

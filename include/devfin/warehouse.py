@@ -218,3 +218,39 @@ def table_counts(engine: Engine, schema: str) -> dict[str, int]:
 def dumps(value: Any) -> str:
     """Compact JSON for the text columns that hold JSON."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+# Read-only roles of a PostgreSQL warehouse: BI tools see the marts; auditors also see what was
+# fetched (raw) and what the checks said (audit). Neither can write; the loader owns the rest.
+READ_ROLES = {
+    "devfin_bi": ("marts",),
+    "devfin_auditor": ("marts", "audit", "raw"),
+}
+
+
+def grant_read_roles(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """Create the read roles (NOLOGIN group roles: grant them to people and tools) and give
+    each SELECT on its schemas, now and for the tables the loader creates there later."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError(f"roles need a PostgreSQL warehouse, not {engine.dialect.name}")
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        for role, schemas in READ_ROLES.items():
+            exists = conn.execute(
+                sa.text("select 1 from pg_roles where rolname = :role"), {"role": role}
+            ).first()
+            if exists is None:
+                conn.execute(sa.text(f"create role {role} nologin"))
+            for schema in SCHEMAS:
+                conn.execute(sa.text(f"revoke all on schema {schema} from {role}"))
+                conn.execute(sa.text(f"revoke all on all tables in schema {schema} from {role}"))
+            for schema in schemas:
+                conn.execute(sa.text(f"grant usage on schema {schema} to {role}"))
+                conn.execute(sa.text(f"grant select on all tables in schema {schema} to {role}"))
+                conn.execute(
+                    sa.text(
+                        f"alter default privileges in schema {schema} grant select on tables"
+                        f" to {role}"
+                    )
+                )
+    return READ_ROLES
