@@ -35,9 +35,10 @@ def seed_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL, dropped at the end of the session."""
+    """A throwaway database on the local PostgreSQL for one test module, dropped after it, so
+    no module sees another's tables."""
     import uuid
 
     import psycopg
