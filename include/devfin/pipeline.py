@@ -379,40 +379,13 @@ def load_sheets(
         CheckResult(**{**c, "failing_sheets": [tuple(k) for k in c["failing_sheets"]]})
         for c in _read_jsonl(run_dir / "checks.jsonl")
     ]
-    held = critical_failures(checks)
-    with open_warehouse(settings) as engine, engine.connect() as conn:
-        released = _released_versions(conn, source)
-    held = {key: reasons for key, reasons in held.items() if key not in released}
     now = clock()
 
-    quarantined = [
-        _quarantine_row(
-            load_id, source, failure, "parse", failure["reason_code"], failure["message"], None, now
-        )
-        for failure in parse_failures
-    ]
-    candidates: list[dict[str, Any]] = []
-    for item in items:
-        key = (item["sheet_id"], item["sheet_version"])
-        if key in held:
-            reasons = held[key]
-            message = "; ".join(f"{r.suite}: {r.check_name} failed" for r in reasons)
-            quarantined.append(
-                _quarantine_row(
-                    load_id,
-                    source,
-                    item,
-                    "validate",
-                    reasons[0].check_name,
-                    message,
-                    warehouse.dumps(item["sheet"]),
-                    now,
-                )
-            )
-        else:
-            candidates.append(item)
-
     with open_warehouse(settings) as engine, engine.begin() as conn:
+        # One connection: the releases are read in the transaction that writes the load.
+        released = _released_versions(conn, source)
+        held = {k: r for k, r in critical_failures(checks).items() if k not in released}
+        quarantined, candidates = _sort_out(load_id, source, items, parse_failures, held, now)
         for table in warehouse.AUDIT_TABLES:
             this_run = (table.c.load_id == load_id) & (table.c.source == source)
             if table is warehouse.quarantine:  # a release recorded on this run's entry stays
@@ -482,6 +455,38 @@ def load_sheets(
         counts["sheets_failed"],
     )
     return counts
+
+
+def _sort_out(
+    load_id: str,
+    source: str,
+    items: list[dict[str, Any]],
+    parse_failures: list[dict[str, Any]],
+    held: dict[tuple[str, str], list[CheckResult]],
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The quarantine rows of a run (parse failures, then versions failing a critical check)
+    and the parsed sheets that may load."""
+    quarantined = [
+        _quarantine_row(
+            load_id, source, failure, "parse", failure["reason_code"], failure["message"], None, now
+        )
+        for failure in parse_failures
+    ]
+    candidates: list[dict[str, Any]] = []
+    for item in items:
+        reasons = held.get((item["sheet_id"], item["sheet_version"]))
+        if reasons is None:
+            candidates.append(item)
+            continue
+        message = "; ".join(f"{r.suite}: {r.check_name} failed" for r in reasons)
+        quarantined.append(
+            _quarantine_row(
+                load_id, source, item, "validate", reasons[0].check_name, message,
+                warehouse.dumps(item["sheet"]), now,
+            )
+        )  # fmt: skip
+    return quarantined, candidates
 
 
 def _quarantine_row(
