@@ -13,6 +13,8 @@ from typing import Any
 
 import fsspec
 
+from devfin.paths import path_component
+
 
 def content_sha256(content: bytes) -> str:
     """The hex sha256 of a body: the sheet version."""
@@ -59,7 +61,7 @@ class Archive:
         self, source: str, sheet_id: str, sha256: str, url: str, fetched_at: datetime
     ) -> None:
         """Remember where and when a version of a sheet was first fetched (kept once)."""
-        path = f"{self.root}/records/{source}/{_safe(sheet_id)}/{sha256}.json"
+        path = f"{self.root}/records/{source}/{path_component(sheet_id)}/{sha256}.json"
         if not self.fs.exists(path):
             entry = {
                 "source": source,
@@ -86,8 +88,3 @@ class Archive:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         os.replace(temporary, target)
-
-
-def _safe(sheet_id: str) -> str:
-    """A sheet id as one path component."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in sheet_id)

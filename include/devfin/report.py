@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from devfin import warehouse
+from devfin.paths import path_component
 from devfin.settings import Settings
 
 HISTORY_RUNS = 10  # runs per source in the pass-rate table, and run pages rewritten each time
@@ -67,11 +67,8 @@ def run_report_path(settings: Settings, load_id: str) -> Path:
 
 
 def _file_name(load_id: str) -> str:
-    """A run id as a file name: readable, and distinct for distinct ids (Airflow's hold ':+')."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in load_id).lstrip(".")
-    if safe != load_id:
-        safe += "-" + hashlib.sha256(load_id.encode()).hexdigest()[:8]
-    return f"{safe}.html"
+    """The file name of a run's page."""
+    return f"{path_component(load_id)}.html"
 
 
 # --- reading the audit tables -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from devfin.errors import ConfigError
 from devfin.http import DEFAULT_USER_AGENT
+from devfin.paths import path_component
 
 PACKAGE_REPO_DIR = Path(__file__).resolve().parents[2]
 
@@ -46,11 +47,11 @@ class Settings:
 
     def run_dir(self, source: str, load_id: str) -> Path:
         """Where the stages of one run of one source keep their hand-over files."""
-        return self.data_dir / "runs" / source / _safe_name(load_id)
+        return self.data_dir / "runs" / source / path_component(load_id)
 
     def dbt_run_dir(self, load_id: str) -> Path:
         """Where one run keeps its dbt artifacts (`target/run_results.json`, logs)."""
-        return self.data_dir / "dbt" / _safe_name(load_id)
+        return self.data_dir / "dbt" / path_component(load_id)
 
     def dbt_env(self) -> dict[str, str]:
         """The variables `dbt/profiles.yml` reads, derived from the one warehouse URL."""
@@ -136,8 +137,3 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _safe_name(text: str) -> str:
-    """A run id made safe as one path component (Airflow run ids hold ':' and '+')."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
