@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from devfin.records import RECORD_TYPES, column_types
+
+log = logging.getLogger(__name__)
 
 SCHEMAS = ("raw", "staging", "audit", "marts")
 
@@ -180,9 +187,102 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
-    if rows:
-        conn.execute(table.insert(), list(rows))
-    return len(rows)
+    """Bulk-load rows (dicts keyed by column name; a missing key is NULL) in the connection's
+    transaction: PostgreSQL through COPY, DuckDB from an Arrow table, never row by row.
+
+    PostgreSQL text cannot hold NUL characters: they are stripped, on every warehouse alike so
+    both hold the same values, with a warning naming the table, column and sheets."""
+    if not rows:
+        return 0
+    data = _strip_nul(table, _arrow_table(table, rows))
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_into_postgres(conn, table, data)
+    elif dialect == "duckdb":
+        _insert_into_duckdb(conn, table, data)
+    else:  # any other SQLAlchemy database: correct, if slower
+        conn.execute(table.insert(), data.to_pylist())
+    return data.num_rows
+
+
+# Rows per COPY chunk: bounds the CSV text held in memory at once.
+_COPY_CHUNK_ROWS = 50_000
+
+
+def _arrow_type(column: sa.Column) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
+        return pa.decimal128(kind.precision or 18, kind.scale or 0)
+    if isinstance(kind, sa.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sa.Integer):
+        return pa.int64()
+    if isinstance(kind, sa.DateTime):
+        return pa.timestamp("us", tz="UTC") if kind.timezone else pa.timestamp("us")
+    if isinstance(kind, sa.Date):
+        return pa.date32()
+    return pa.string()
+
+
+def _arrow_table(table: sa.Table, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """The rows as an Arrow table typed like the warehouse table (columns in table order)."""
+    schema = pa.schema([pa.field(c.name, _arrow_type(c)) for c in table.columns])
+    unknown = set(rows[0]) - set(schema.names)
+    if unknown:
+        raise ValueError(f"{table.fullname} has no column {', '.join(sorted(unknown))}")
+    return pa.Table.from_pylist(list(rows), schema=schema)
+
+
+def _strip_nul(table: sa.Table, data: pa.Table) -> pa.Table:
+    """The data without NUL characters, warning once per column that held any."""
+    for index, field in enumerate(data.schema):
+        if not pa.types.is_string(field.type):
+            continue
+        column = data.column(index)
+        has_nul = pc.fill_null(pc.match_substring(column, "\x00"), False)
+        count = pc.sum(has_nul).as_py() or 0
+        if not count:
+            continue
+        sheets: list[str] = []
+        if "sheet_id" in data.column_names:
+            sheets = sorted(set(data.column("sheet_id").filter(has_nul).to_pylist()))[:10]
+        log.warning(
+            "%s.%s: stripped NUL characters from %d value(s) (sheets: %s)",
+            table.fullname,
+            field.name,
+            count,
+            ", ".join(map(str, sheets)) or "-",
+        )
+        data = data.set_column(index, field, pc.replace_substring(column, "\x00", ""))
+    return data
+
+
+def _copy_into_postgres(conn: Connection, table: sa.Table, data: pa.Table) -> None:
+    """COPY … FROM STDIN (CSV) on the connection's own psycopg connection, so the rows join
+    the open transaction. Arrow writes the CSV: strings quoted, NULL as an unquoted empty field."""
+    columns = ", ".join(f'"{name}"' for name in data.column_names)
+    statement = f"copy {table.schema}.{table.name} ({columns}) from stdin with (format csv)"
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+            sink = io.BytesIO()
+            pa_csv.write_csv(pa.Table.from_batches([batch]), sink, options)
+            copy.write(sink.getvalue())
+
+
+def _insert_into_duckdb(conn: Connection, table: sa.Table, data: pa.Table) -> None:
+    """One INSERT … SELECT from the Arrow table, registered on the connection's own DuckDB
+    connection (so it runs in the open transaction) and unregistered after."""
+    view = f"devfin_bulk_{table.name}"
+    columns = ", ".join(f'"{name}"' for name in data.column_names)
+    driver = conn.connection.driver_connection
+    driver.register(view, data)
+    target = f"{table.schema}.{table.name}"
+    try:
+        conn.execute(sa.text(f"insert into {target} ({columns}) select {columns} from {view}"))
+    finally:
+        driver.unregister(view)
 
 
 def loaded_versions(
