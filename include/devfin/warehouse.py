@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -195,17 +196,27 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     unknown = {key for row in rows[:1] for key in row} - set(names)
     if unknown:
         raise ValueError(f"{table.fullname} has no column {', '.join(sorted(unknown))}")
+    if conn.dialect.name == "postgresql":
+        _copy_into_postgres(conn, table, rows)
+        return len(rows)
     columns = {name: [row.get(name) for row in rows] for name in names}
     _strip_nul(table, columns)
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        _copy_into_postgres(conn, table, columns)
-    elif dialect == "duckdb":
+    if conn.dialect.name == "duckdb":
         _insert_into_duckdb(conn, table, columns)
     else:  # any other SQLAlchemy database: correct, if slower
         records = zip(*columns.values(), strict=True)
         conn.execute(table.insert(), [dict(zip(names, r, strict=True)) for r in records])
     return len(rows)
+
+
+def _records(names: list[str], rows: Sequence[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """Each row as a tuple in column order; a missing key is NULL."""
+    row_values = operator.itemgetter(*names)
+    for row in rows:
+        try:
+            yield row_values(row)
+        except KeyError:
+            yield tuple(row.get(name) for name in names)
 
 
 def _strip_nul(table: sa.Table, columns: dict[str, list[Any]]) -> None:
@@ -251,17 +262,38 @@ def _postgres_type(column: sa.Column) -> str:
     return "text"
 
 
-def _copy_into_postgres(conn: Connection, table: sa.Table, columns: dict[str, list[Any]]) -> None:
+def _copy_into_postgres(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """COPY … FROM STDIN (binary) on the connection's own psycopg connection, so the rows join
-    the open transaction; psycopg's C dumpers encode each row."""
-    names = ", ".join(f'"{name}"' for name in columns)
+    the open transaction; psycopg's C dumpers encode each row.
+
+    The rows go as they are, inside a savepoint: should the server refuse a NUL character,
+    the savepoint is rolled back and the rows copied again without them (checking every value
+    first would cost the common case a pass over all the text)."""
+    from psycopg.errors import CharacterNotInRepertoire
+
+    names = [column.name for column in table.columns]
+    savepoint = conn.begin_nested()
+    try:
+        _copy(conn, table, _records(names, rows))
+    except CharacterNotInRepertoire:
+        savepoint.rollback()
+        columns = {name: [row.get(name) for row in rows] for name in names}
+        _strip_nul(table, columns)
+        with conn.begin_nested():
+            _copy(conn, table, zip(*columns.values(), strict=True))
+    else:
+        savepoint.commit()
+
+
+def _copy(conn: Connection, table: sa.Table, records: Iterable[tuple[Any, ...]]) -> None:
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
     statement = f"copy {table.schema}.{table.name} ({names}) from stdin with (format binary)"
     driver = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types([_postgres_type(column) for column in table.columns])
         write_row = copy.write_row
-        for row in zip(*columns.values(), strict=True):
-            write_row(row)
+        for record in records:
+            write_row(record)
 
 
 def _arrow_type(column: sa.Column) -> pa.DataType:
