@@ -1,4 +1,5 @@
--- Reconciliation: every project in staging (latest version) is counted exactly once in the portfolio mart.
+-- Reconciliation: every project in staging (latest version) is counted exactly once in each of the
+-- portfolio marts.
 with
 
 projects as (
@@ -8,10 +9,17 @@ projects as (
 
 ),
 
-portfolio as (
+by_status as (
 
     select coalesce(sum(project_count), 0) as project_count
     from {{ ref('portfolio_by_country_sector_status') }}
+
+),
+
+summary as (
+
+    select coalesce(sum(project_count), 0) as project_count
+    from {{ ref('portfolio_summary') }}
 
 ),
 
@@ -19,12 +27,15 @@ final as (
 
     select
         projects.project_count as projects_in_staging,
-        portfolio.project_count as projects_in_portfolio
+        by_status.project_count as projects_in_portfolio_by_country_sector_status,
+        summary.project_count as projects_in_portfolio_summary
 
     from projects
-    cross join portfolio
+    cross join by_status
+    cross join summary
 
-    where projects.project_count <> portfolio.project_count
+    where projects.project_count <> by_status.project_count
+        or projects.project_count <> summary.project_count
 
 )
 

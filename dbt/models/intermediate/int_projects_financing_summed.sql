@@ -24,20 +24,20 @@ final as (
         projects.financing_adb,
         projects.financing_cofinancing,
         -- null only when the sheet states none of the four parts; a missing part counts as zero
-        case
-            when projects.financing_counterpart_government is null
-                and projects.financing_counterpart_beneficiaries is null
-                and projects.financing_counterpart_project_sponsor is null
-                and projects.financing_counterpart_others is null
-                then null
-            else cast(
-                coalesce(projects.financing_counterpart_government, 0)
-                + coalesce(projects.financing_counterpart_beneficiaries, 0)
-                + coalesce(projects.financing_counterpart_project_sponsor, 0)
-                + coalesce(projects.financing_counterpart_others, 0)
-                as numeric(18, 2)
-            )
-        end as financing_counterpart,
+        cast(
+            case
+                when projects.financing_counterpart_government is null
+                    and projects.financing_counterpart_beneficiaries is null
+                    and projects.financing_counterpart_project_sponsor is null
+                    and projects.financing_counterpart_others is null
+                    then null
+                else coalesce(projects.financing_counterpart_government, 0)
+                    + coalesce(projects.financing_counterpart_beneficiaries, 0)
+                    + coalesce(projects.financing_counterpart_project_sponsor, 0)
+                    + coalesce(projects.financing_counterpart_others, 0)
+            end
+            as numeric(18, 2)
+        ) as financing_counterpart,
         projects.financing_total
 
     from projects

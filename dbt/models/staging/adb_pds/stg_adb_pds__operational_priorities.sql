@@ -1,5 +1,4 @@
--- Operational priorities of every version of every sheet; join to stg_adb_pds__projects on
--- (sheet_id, sheet_version) to keep those of the latest version.
+-- The operational priorities (OP1 to OP7) of the latest version of every sheet.
 with
 
 source as (
@@ -8,19 +7,36 @@ source as (
 
 ),
 
-final as (
+latest_versions as (
 
     select
         sheet_id,
-        sheet_version,
-        position,
-        source_url,
-        fetched_at,
-        load_id,
-        code as operational_priority_code,
-        name as operational_priority_name
+        sheet_version
+
+    from {{ ref('base_adb_pds__project_versions') }}
+
+    where is_latest_version
+
+),
+
+final as (
+
+    select
+        source.sheet_id,
+        source.sheet_version,
+        source.position,
+        source.source_url,
+        source.fetched_at,
+        source.load_id,
+        source.code as operational_priority_code,
+        source.name as operational_priority_name
 
     from source
+
+    -- the rows of older versions stay in staging, for the history; here only the latest counts
+    inner join latest_versions
+        on source.sheet_id = latest_versions.sheet_id
+        and source.sheet_version = latest_versions.sheet_version
 
 )
 

@@ -1,30 +1,9 @@
--- The latest version of every CDIA city-intervention page: the row with the greatest fetched_at per sheet_id.
+-- The latest version of every CDIA city-intervention page: one row per sheet_id.
 with
 
-source as (
+intervention_versions as (
 
-    select * from {{ source('cdia', 'cdia_interventions') }}
-
-),
-
-ranked as (
-
-    select
-        source.*,
-        row_number() over (
-            partition by source.sheet_id
-            -- sheet_version breaks a tie in fetched_at so the choice is deterministic
-            order by source.fetched_at desc, source.sheet_version desc
-        ) as version_rank
-
-    from source
-
-),
-
-latest as (
-
-    select * from ranked
-    where version_rank = 1
+    select * from {{ ref('base_cdia__intervention_versions') }}
 
 ),
 
@@ -39,6 +18,7 @@ final as (
         load_id,
         parser_version,
         provenance,
+        version_number,
 
         -- the intervention
         title,
@@ -54,13 +34,15 @@ final as (
         downloads,
 
         -- amounts and measures
-        cast(cdia_support_usd as numeric(18, 2)) as cdia_support_usd,
-        cast(expected_downstream_financing_usd as numeric(18, 2)) as expected_downstream_financing_usd,
-        cast(land_area_sq_km as numeric(18, 2)) as land_area_sq_km,
-        cast(population as bigint) as population,
-        cast(population_year as bigint) as population_year
+        cdia_support_usd,
+        expected_downstream_financing_usd,
+        land_area_sq_km,
+        population,
+        population_year
 
-    from latest
+    from intervention_versions
+
+    where is_latest_version
 
 )
 

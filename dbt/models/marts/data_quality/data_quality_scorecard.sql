@@ -1,0 +1,158 @@
+-- The data-quality scorecard: per run and source, the sheets fetched, loaded and quarantined, the
+-- checks passed and failed (GX suites and earlier dbt builds), and the fill rates of the fields.
+with
+
+load_runs as (
+
+    select * from {{ ref('stg_audit__load_runs') }}
+
+),
+
+dq_results as (
+
+    select * from {{ ref('stg_audit__dq_results') }}
+
+),
+
+quarantine as (
+
+    select * from {{ ref('stg_audit__quarantine') }}
+
+),
+
+-- every run and source that left a trace in any of the three ledgers
+run_sources as (
+
+    select load_id, source_key from load_runs
+    union
+    select load_id, source_key from dq_results
+    union
+    select load_id, source_key from quarantine
+
+),
+
+checks as (
+
+    select
+        dq_results.load_id,
+        dq_results.source_key,
+        count(*) as checks_run,
+        count(case when dq_results.is_success then 1 end) as checks_passed,
+        count(case when not dq_results.is_success then 1 end) as checks_failed,
+        count(case when not dq_results.is_success and dq_results.severity = 'critical' then 1 end)
+            as critical_checks_failed,
+        count(case when not dq_results.is_success and dq_results.severity = 'warning' then 1 end)
+            as warning_checks_failed
+
+    from dq_results
+
+    where dq_results.suite_name <> 'fill_rates'
+
+    group by
+        dq_results.load_id,
+        dq_results.source_key
+
+),
+
+fill_rates as (
+
+    select
+        dq_results.load_id,
+        dq_results.source_key,
+        dq_results.column_name,
+        {{ ratio(
+            'dq_results.element_count - coalesce(dq_results.unexpected_count, 0)',
+            'dq_results.element_count'
+        ) }} as fill_rate
+
+    from dq_results
+
+    where dq_results.suite_name = 'fill_rates'
+
+),
+
+fill_rates_summed as (
+
+    select
+        fill_rates.load_id,
+        fill_rates.source_key,
+        count(*) as fields_measured,
+        count(case when fill_rates.fill_rate < 1 then 1 end) as fields_not_always_filled,
+        cast(round(avg(fill_rates.fill_rate), 4) as numeric(18, 4)) as average_fill_rate,
+        cast(min(fill_rates.fill_rate) as numeric(18, 4)) as min_fill_rate
+
+    from fill_rates
+
+    group by
+        fill_rates.load_id,
+        fill_rates.source_key
+
+),
+
+quarantined as (
+
+    select
+        quarantine.load_id,
+        quarantine.source_key,
+        count(*) as quarantined_sheet_versions,
+        count(case when quarantine.quarantine_stage = 'parse' then 1 end) as quarantined_at_parse,
+        count(case when quarantine.quarantine_stage = 'validate' then 1 end) as quarantined_at_validate,
+        count(case when quarantine.is_released then 1 end) as released_sheet_versions
+
+    from quarantine
+
+    group by
+        quarantine.load_id,
+        quarantine.source_key
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["run_sources.load_id", "'|'", "run_sources.source_key"]) }} as scorecard_id,
+        run_sources.load_id,
+        run_sources.source_key,
+        load_runs.started_at,
+        load_runs.finished_at,
+        load_runs.sheets_fetched,
+        load_runs.sheets_loaded,
+        load_runs.sheets_unchanged,
+        load_runs.sheets_failed,
+        load_runs.sheets_quarantined,
+        coalesce(quarantined.quarantined_sheet_versions, 0) as quarantined_sheet_versions,
+        coalesce(quarantined.quarantined_at_parse, 0) as quarantined_at_parse,
+        coalesce(quarantined.quarantined_at_validate, 0) as quarantined_at_validate,
+        coalesce(quarantined.released_sheet_versions, 0) as released_sheet_versions,
+        coalesce(checks.checks_run, 0) as checks_run,
+        coalesce(checks.checks_passed, 0) as checks_passed,
+        coalesce(checks.checks_failed, 0) as checks_failed,
+        coalesce(checks.critical_checks_failed, 0) as critical_checks_failed,
+        coalesce(checks.warning_checks_failed, 0) as warning_checks_failed,
+        {{ ratio('checks.checks_passed', 'checks.checks_run') }} as check_pass_rate,
+        coalesce(fill_rates_summed.fields_measured, 0) as fill_rate_fields_measured,
+        coalesce(fill_rates_summed.fields_not_always_filled, 0) as fill_rate_fields_not_always_filled,
+        fill_rates_summed.average_fill_rate,
+        fill_rates_summed.min_fill_rate
+
+    from run_sources
+
+    left join load_runs
+        on run_sources.load_id = load_runs.load_id
+        and run_sources.source_key = load_runs.source_key
+
+    left join checks
+        on run_sources.load_id = checks.load_id
+        and run_sources.source_key = checks.source_key
+
+    left join fill_rates_summed
+        on run_sources.load_id = fill_rates_summed.load_id
+        and run_sources.source_key = fill_rates_summed.source_key
+
+    left join quarantined
+        on run_sources.load_id = quarantined.load_id
+        and run_sources.source_key = quarantined.source_key
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- The tenders (duplicates kept, position keys them) of the latest version of every sheet.
+with
+
+source as (
+
+    select * from {{ source('adb_pds', 'adb_tenders') }}
+
+),
+
+latest_versions as (
+
+    select
+        sheet_id,
+        sheet_version
+
+    from {{ ref('base_adb_pds__project_versions') }}
+
+    where is_latest_version
+
+),
+
+final as (
+
+    select
+        source.sheet_id,
+        source.sheet_version,
+        source.position,
+        source.source_url,
+        source.fetched_at,
+        source.load_id,
+        source.title as tender_title,
+        source.tender_type,
+        source.status as tender_status,
+        cast(source.posting_date as date) as posting_date,
+        cast(source.deadline_date as date) as deadline_date
+
+    from source
+
+    -- the rows of older versions stay in staging, for the history; here only the latest counts
+    inner join latest_versions
+        on source.sheet_id = latest_versions.sheet_id
+        and source.sheet_version = latest_versions.sheet_version
+
+)
+
+select * from final
