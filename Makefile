@@ -16,6 +16,11 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN := sqlite:///$(CURDIR)/.airflow/airflow.db
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
+# Cosmos (the marts DAG): no usage telemetry (no internet), its partial-parse cache under .airflow/,
+# and room for a cold `dbt parse` should a DAG parse have to make the manifest.
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export AIRFLOW__COSMOS__CACHE_DIR := $(CURDIR)/.airflow/cosmos
+export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT := 120
 export DEVFIN_REPO_DIR ?= $(CURDIR)
 ifeq ($(WAREHOUSE),postgres)
 export DEVFIN_WAREHOUSE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/devfin
@@ -28,7 +33,7 @@ PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || tru
 # Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
 EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
 
-.PHONY: help install airflow-init run test test-unit lint lock clean samples bench chromium
+.PHONY: help install airflow-init run test test-unit test-distributed lint lock clean samples bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +58,7 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 	@if [ "$(WAREHOUSE)" = postgres ]; then \
 	  psql -h 127.0.0.1 -U postgres -tc "select 1 from pg_database where datname = 'devfin'" | grep -q 1 \
 	    || psql -h 127.0.0.1 -U postgres -c "create database devfin"; fi
+	@$(BIN)/devfin dbt-manifest > /dev/null
 	@for dag in ingest_adb_pds ingest_cdia build_marts; do \
 	  echo "==> airflow dags test $$dag"; \
 	  $(BIN)/airflow dags test $$dag 2>&1 | $(EXIT_NOISE); \
@@ -67,6 +73,9 @@ test: install lint chromium ## lint, then the whole test suite (unit, DAG integr
 
 test-unit: install ## only the unit tests: no network, database or Airflow
 	$(BIN)/python -m pytest tests/unit
+
+test-distributed: install ## only the distributed test: scheduler, dag-processor, api-server, two Celery workers
+	$(BIN)/python -m pytest -m distributed tests/integration/test_distributed.py 2>&1 | $(EXIT_NOISE)
 
 lint: install ## ruff: lint rules and formatting
 	$(BIN)/ruff check include dags tests bench

@@ -118,6 +118,13 @@ def _summary_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dbt_manifest_command(args: argparse.Namespace) -> int:
+    from devfin.marts import dbt_manifest
+
+    print(dbt_manifest(load_settings()))
+    return 0
+
+
 def _quarantine_settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     if args.warehouse:
@@ -270,6 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
+
+    manifest = commands.add_parser(
+        "dbt-manifest",
+        help="`dbt parse` the dbt project if it changed (no warehouse connection) and print the"
+        " path of the manifest the marts DAG is drawn from",
+    )
+    manifest.set_defaults(handler=_dbt_manifest_command)
 
     quarantine = commands.add_parser(
         "quarantine", help="list quarantined sheet versions, or release one after checking it"

@@ -14,14 +14,14 @@ passes only the source and run id, and a re-run of a task gives the same result:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
-import os
-import subprocess
-import sys
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +44,7 @@ from devfin.fetching import (
     batches,
     utc_now,
 )
+from devfin.marts import DbtError  # noqa: F401  (raised by build_marts; importable from here)
 from devfin.quality import derive
 from devfin.records import (
     RECORD_TYPES,
@@ -59,10 +60,6 @@ from devfin.validation import CheckResult, critical_failures, load_suites, valid
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 500
-
-
-class DbtError(DevfinError):
-    """`dbt build` failed."""
 
 
 @contextmanager
@@ -248,41 +245,85 @@ def _known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[st
 # --- parse -------------------------------------------------------------------------------------
 
 
+# Below this many sheets, starting worker processes costs more than it saves.
+PARALLEL_PARSE_MIN_SHEETS = 200
+PARSE_CHUNK = 25  # sheets a worker takes at a time
+
+
 def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
-    """Parse every fetched body; a page that does not parse becomes a quarantine entry."""
+    """Parse every fetched body, in `settings.parse_workers` processes side by side; a page
+    that does not parse becomes a quarantine entry."""
     run_dir = settings.run_dir(source, load_id)
-    fetched = [_fetch_from_json(item) for item in _fetched(run_dir)]
-    parser = get_source(source)
-    archive = Archive(settings.archive_url)
+    jobs = [
+        (
+            source,
+            settings.archive_url,
+            r.sheet_id,
+            r.content_sha256,
+            r.url,
+            r.fetched_at.isoformat(),
+        )
+        for r in (_fetch_from_json(item) for item in _fetched(run_dir))
+        if r.ok
+    ]
     parsed: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    for number, result in enumerate((r for r in fetched if r.ok), start=1):
-        meta = {
-            "sheet_id": result.sheet_id,
-            "sheet_version": result.content_sha256,
-            "source_url": result.url,
-            "fetched_at": result.fetched_at.isoformat(),
-        }
-        try:
-            sheet = parser.parse(
-                archive.get(result.content_sha256), sheet_id=result.sheet_id, url=result.url
-            )
-        except ParseError as error:
-            log.warning("%s: quarantined at parse: %s", source, error)
-            failures.append({**meta, "reason_code": error.reason, "message": str(error)})
-            continue
-        except Exception as error:  # a parser bug must cost one sheet, not the run
-            log.exception("%s: parser failed on sheet %s (%s)", source, result.sheet_id, result.url)
-            message = f"parser error {type(error).__name__}: {error} (sheet {result.sheet_id})"
-            failures.append({**meta, "reason_code": "parser_error", "message": message})
-            continue
-        parsed.append({**meta, "sheet": parsed_sheet_to_json(sheet)})
-        if number % PROGRESS_EVERY == 0:
-            log.info("%s: parsed %d of %d sheets", source, number, len(fetched))
+    with _parse_pool(settings.parse_workers, len(jobs)) as pool:
+        outcomes = (
+            pool.map(_parse_one, jobs, chunksize=PARSE_CHUNK) if pool else map(_parse_one, jobs)
+        )
+        for number, (item, failure) in enumerate(outcomes, start=1):
+            if failure is None:
+                parsed.append(item)
+            else:
+                failures.append(failure)
+            if number % PROGRESS_EVERY == 0:
+                log.info("%s: parsed %d of %d sheets", source, number, len(jobs))
     _write_jsonl(run_dir / "parsed.jsonl", parsed)
     _write_jsonl(run_dir / "parse_failures.jsonl", failures)
     log.info("%s: %d parsed, %d failed to parse", source, len(parsed), len(failures))
     return {"parsed": len(parsed), "parse_failed": len(failures)}
+
+
+@contextmanager
+def _parse_pool(workers: int, sheets: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for a parse big enough to gain from them, else None (this process)."""
+    if workers <= 1 or sheets < PARALLEL_PARSE_MIN_SHEETS:
+        yield None
+        return
+    # spawn, not fork: the caller may be a threaded process (an Airflow task, its heartbeat).
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+@functools.cache
+def _archive(url: str) -> Archive:
+    """One Archive per URL per process (a worker parses many sheets)."""
+    return Archive(url)
+
+
+def _parse_one(
+    job: tuple[str, str, str, str, str, str],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """One sheet: its parsed item, or (its meta, the failure to quarantine)."""
+    source, archive_url, sheet_id, version, url, fetched_at = job
+    meta = {
+        "sheet_id": sheet_id,
+        "sheet_version": version,
+        "source_url": url,
+        "fetched_at": fetched_at,
+    }
+    try:
+        body = _archive(archive_url).get(version)
+        sheet = get_source(source).parse(body, sheet_id=sheet_id, url=url)
+    except ParseError as error:
+        log.warning("%s: quarantined at parse: %s", source, error)
+        return meta, {**meta, "reason_code": error.reason, "message": str(error)}
+    except Exception as error:  # a parser bug must cost one sheet, not the run
+        log.exception("%s: parser failed on sheet %s (%s)", source, sheet_id, url)
+        message = f"parser error {type(error).__name__}: {error} (sheet {sheet_id})"
+        return meta, {**meta, "reason_code": "parser_error", "message": message}
+    return {**meta, "sheet": parsed_sheet_to_json(sheet)}, None
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -611,137 +652,12 @@ def _dq_row(load_id: str, source: str, check: CheckResult, now: datetime) -> dic
 def build_marts(
     load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> dict[str, int]:
-    """`dbt build` the project against the warehouse, then `dbt source freshness`; every dbt
-    test and freshness result goes into `audit.dq_results` (source `dbt`) beside the GX checks.
-    Returns the marts and their row counts; a failed build raises DbtError after the ledger is
-    written, so "what failed in run X" is answered either way.
+    """`dbt build` the project in one child process, then record the run: every dbt test and
+    source freshness result into `audit.dq_results` (source `dbt`), the dbt docs published.
+    The marts DAG does the same task by task; see `devfin.marts`."""
+    from devfin.marts import build_marts as build
 
-    dbt runs in a child process: in-process, dbt-duckdb keeps the DuckDB file open with its own
-    configuration, which would lock this process out of the warehouse until it exits.
-    """
-    with open_warehouse(settings):
-        pass  # the staging tables dbt reads from must exist even before the first load
-    run_dir = settings.dbt_run_dir(load_id)
-    build = _dbt(settings, run_dir, "build")
-    freshness = _dbt(settings, run_dir, "source", "freshness")
-    now = clock()
-    ledger = _dbt_test_rows(run_dir, load_id, now) + _freshness_rows(run_dir, load_id, now)
-    with open_warehouse(settings) as engine:
-        with engine.begin() as conn:
-            results = warehouse.dq_results
-            conn.execute(
-                results.delete().where((results.c.load_id == load_id) & (results.c.source == "dbt"))
-            )
-            warehouse.insert_rows(conn, results, ledger)
-        if build.returncode != 0:
-            raise DbtError(
-                f"dbt build failed (exit {build.returncode}): {_dbt_failures(run_dir)}"
-                f"\n{build.stderr[-2000:]}"
-            )
-        if freshness.returncode != 0:
-            log.warning("dbt source freshness reports stale sources: see audit.dq_results")
-        marts = warehouse.table_counts(engine, "marts")
-    log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
-    return marts
-
-
-def _dbt(settings: Settings, run_dir: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    arguments = [
-        str(Path(sys.executable).with_name("dbt")),
-        *command,
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
-        "--target-path", str(run_dir / "target"),
-        "--log-path", str(run_dir / "logs"),
-    ]  # fmt: skip
-    env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    log.info("running %s", " ".join(arguments))
-    completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
-    for line in completed.stdout.splitlines():
-        log.info("dbt: %s", line)
-    return completed
-
-
-def _dbt_failures(run_dir: Path) -> str:
-    """The failed nodes of a dbt run, from its run_results.json, as one line."""
-    path = run_dir / "target" / "run_results.json"
-    if not path.exists():
-        return f"dbt wrote no run results; see {run_dir / 'logs'}"
-    results = json.loads(path.read_text())["results"]
-    failed = [
-        f"{r['unique_id']}: {r['status']} {r.get('message') or ''}".strip()
-        for r in results
-        if r["status"] in ("error", "fail", "runtime error")
-    ]
-    return "; ".join(failed) or f"no failed node recorded; see {run_dir / 'logs'}"
-
-
-def _dbt_test_rows(run_dir: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The ledger rows of the dbt tests of a build, from run_results.json and the manifest."""
-    results_path = run_dir / "target" / "run_results.json"
-    manifest_path = run_dir / "target" / "manifest.json"
-    if not results_path.exists() or not manifest_path.exists():
-        return []
-    nodes = json.loads(manifest_path.read_text())["nodes"]
-    rows = []
-    for result in json.loads(results_path.read_text())["results"]:
-        node = nodes.get(result["unique_id"], {})
-        if node.get("resource_type") not in ("test", "unit_test"):
-            continue
-        config = node.get("config", {})
-        rows.append(
-            {
-                "load_id": load_id,
-                "source": "dbt",
-                "suite": "dbt_tests",
-                "check_name": node.get("name", result["unique_id"]),
-                "expectation_type": node.get("test_metadata", {}).get("name", "singular_test"),
-                # dbt's `error` fails the build as a critical GX check holds a sheet back.
-                "severity": "warning" if str(config.get("severity", "")).lower() == "warn"
-                else "critical",
-                "column_name": node.get("column_name"),
-                "success": result["status"] == "pass",
-                "element_count": None,
-                "unexpected_count": result.get("failures"),
-                "sample_values": "[]",
-                "sheet_ids": "[]",
-                "message": result.get("message") if result["status"] != "pass" else None,
-                "checked_at": now,
-            }
-        )  # fmt: skip
-    return rows
-
-
-def _freshness_rows(run_dir: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The ledger rows of `dbt source freshness`: one per source table."""
-    path = run_dir / "target" / "sources.json"
-    if not path.exists():
-        return []
-    rows = []
-    for result in json.loads(path.read_text()).get("results", []):
-        status = result.get("status")
-        table = result["unique_id"].removeprefix("source.devfin.")
-        rows.append(
-            {
-                "load_id": load_id,
-                "source": "dbt",
-                "suite": "dbt_source_freshness",
-                "check_name": f"{table} fresh",
-                "expectation_type": "source_freshness",
-                "severity": "critical" if status in ("error", "runtime error") else "warning",
-                "column_name": "fetched_at",
-                "success": status == "pass",
-                "element_count": None,
-                "unexpected_count": None if status == "pass" else 1,
-                "sample_values": warehouse.dumps([str(result.get("max_loaded_at"))]),
-                "sheet_ids": "[]",
-                "message": None
-                if status == "pass"
-                else f"{status}: last fetched {result.get('max_loaded_at')}",
-                "checked_at": now,
-            }
-        )
-    return rows
+    return build(load_id, settings, clock)
 
 
 def publish_report(settings: Settings) -> str:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from devfin import warehouse
+from devfin.marts import docs_dir
 from devfin.paths import path_component
 from devfin.settings import Settings
 
@@ -150,6 +151,7 @@ def write_dq_report(engine: Engine, settings: Settings) -> Path:
     """Write the data-quality report: `dq/index.html` for the latest run of each source and
     `dq/runs/<run>.html` for each of the last HISTORY_RUNS runs of each source (older run
     pages stay as last written). Every text read from the warehouse is HTML-escaped."""
+    dbt_docs = (docs_dir(settings) / "static_index.html").exists()
     with engine.connect() as conn:
         latest = _latest_runs(conn)
         load_ids: list[str] = []
@@ -167,9 +169,9 @@ def write_dq_report(engine: Engine, settings: Settings) -> Path:
             ]
             _write(
                 run_report_path(settings, load_id),
-                _page(conn, of_run, f"run {load_id}", run_page=True),
+                _page(conn, of_run, f"run {load_id}", run_page=True, dbt_docs=dbt_docs),
             )
-        page = _page(conn, latest, "latest run of each source", run_page=False)
+        page = _page(conn, latest, "latest run of each source", run_page=False, dbt_docs=dbt_docs)
     path = report_path(settings)
     _write(path, page)
     return path
@@ -184,10 +186,22 @@ def _write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _page(conn: Connection, runs: list[dict[str, Any]], subtitle: str, run_page: bool) -> str:
+def _page(
+    conn: Connection,
+    runs: list[dict[str, Any]],
+    subtitle: str,
+    run_page: bool,
+    dbt_docs: bool = False,
+) -> str:
     """One report page: an overview of the runs given (one per source), then a section each."""
     to_runs = "" if run_page else "runs/"
     back = "<p><a href='../index.html'>&larr; the latest report</a></p>" if run_page else ""
+    if dbt_docs:  # published by the marts build beside this report, in dq/dbt/
+        back += (
+            f"<p><a href='{'../' if run_page else ''}dbt/static_index.html'>dbt docs</a>"
+            " <span class='muted'>(the marts, their lineage, columns and tests, as of the latest"
+            " build)</span></p>"
+        )
     body = (
         "".join(_source_section(conn, run, to_runs) for run in runs)
         if runs

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,13 @@ class ConnectionOpened(AssertionError):
 def dag_bag():
     import sqlalchemy
     from airflow.dag_processing.dagbag import DagBag
+
+    from devfin.marts import dbt_manifest
+    from devfin.settings import load_settings
+
+    # As `make run` and `make test` do: `dbt parse` before the DAG parse, which then only reads
+    # the manifest (a cold `dbt parse` can take longer than Airflow gives a DAG file to import).
+    dbt_manifest(load_settings())
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise ConnectionOpened("a DAG file opened a connection while being parsed")
@@ -45,13 +54,20 @@ def test_expected_dags_present(dag_bag) -> None:
     assert set(dag_bag.dag_ids) == EXPECTED_DAGS
 
 
+# Tasks that run dbt tests: never retried, a failing test fails the same way twice.
+DBT_STEPS = ("dbt_foundations", "dbt_mart_tests")
+
+
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
 def test_dag_has_docs_and_retries(dag_bag, dag_id: str) -> None:
     dag = dag_bag.dags.get(dag_id)
     assert dag.doc_md and dag.doc_md.strip(), f"{dag_id} has no doc_md"
     assert dag.default_args.get("retries", 0) >= 1, f"{dag_id} has no retries"
     for task in dag.tasks:
-        assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
+        if task.task_id.startswith("dbt.") or task.task_id in DBT_STEPS:
+            assert task.retries == 0, f"{dag_id}.{task.task_id} retries dbt tests"
+        else:
+            assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
 
 
 def test_ingest_dags_are_fetch_parse_validate_load(dag_bag) -> None:
@@ -72,6 +88,96 @@ def test_marts_dag_is_scheduled_on_both_ingest_assets(dag_bag) -> None:
     marts = dag_bag.dags.get("build_marts")
     scheduled_on = {asset.uri for asset in marts.timetable.asset_condition.objects}
     assert load_outlets and scheduled_on == load_outlets
+
+
+@pytest.fixture(scope="module")
+def dbt_nodes(dag_bag) -> dict[str, dict]:
+    """The nodes of the dbt project as the manifest the marts DAG was drawn from lists them."""
+    from devfin.marts import dbt_manifest
+    from devfin.settings import load_settings
+
+    manifest = json.loads(dbt_manifest(load_settings()).read_text())
+    return {**manifest["nodes"], **manifest.get("unit_tests", {})}
+
+
+def _marts(dbt_nodes: dict[str, dict]) -> list[str]:
+    return [
+        n["name"]
+        for n in dbt_nodes.values()
+        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    ]
+
+
+def test_marts_dag_has_a_task_for_every_mart(dag_bag, dbt_nodes) -> None:
+    """One task per mart; the layers under the marts are one task before them all, and the
+    tests spanning several marts one task after them all."""
+    marts = dag_bag.dags.get("build_marts")
+    names = _marts(dbt_nodes)
+    assert len(names) >= 10
+    foundations, mart_tests = marts.get_task("dbt_foundations"), marts.get_task("dbt_mart_tests")
+    for name in names:
+        task = marts.get_task(f"dbt.{name}_model_build")
+        assert task.get_flat_relative_ids(upstream=True) >= {"dbt_foundations"}, name
+        assert "dbt_mart_tests" in task.get_flat_relative_ids(upstream=False), name
+    assert not any(t.startswith("dbt.") for t in foundations.get_flat_relative_ids(upstream=True))
+    assert mart_tests.downstream_task_ids == {"dbt_results", "dq_report"}
+
+
+def test_marts_dag_tests_each_mart_right_after_building_it(dag_bag, dbt_nodes) -> None:
+    """`dbt build` of one mart: the model, then the tests of that mart alone (cautious indirect
+    selection: a test reaching another model waits for dbt_mart_tests)."""
+    from cosmos.constants import TestIndirectSelection
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    marts = dag_bag.dags.get("build_marts")
+    for name in _marts(dbt_nodes):
+        task = marts.get_task(f"dbt.{name}_model_build")
+        assert isinstance(task, DbtBuildLocalOperator), name
+        assert task.indirect_selection == TestIndirectSelection.CAUTIOUS.value, name
+
+
+def test_marts_dag_records_results_after_dbt_then_reports(dag_bag) -> None:
+    marts = dag_bag.dags.get("build_marts")
+    results, report = marts.get_task("dbt_results"), marts.get_task("dq_report")
+    # dbt_results runs whatever the dbt tasks did: it records failed tests too.
+    assert results.trigger_rule == "all_done"
+    assert results.upstream_task_ids == {"dbt_mart_tests"}
+    # The report waits on the dbt tasks too (the group's last ones): a dbt task that failed
+    # fails the run.
+    others = report.upstream_task_ids - {"dbt_mart_tests", "dbt_results"}
+    assert {"dbt_mart_tests", "dbt_results"} < report.upstream_task_ids
+    assert all(task_id.startswith("dbt.") for task_id in others)
+
+
+def test_marts_dag_runs_dbt_in_a_child_process(dag_bag) -> None:
+    from cosmos.constants import InvocationMode
+
+    marts = dag_bag.dags.get("build_marts")
+    dbt_tasks = [task for task in marts.tasks if task.task_id.startswith("dbt.")]
+    for task in dbt_tasks:
+        assert task.invocation_mode == InvocationMode.SUBPROCESS, task.task_id
+        assert Path(task.dbt_executable_path).parent == Path(sys.executable).parent
+        # The warehouse variables (a password among them) are set when the task runs, never
+        # written into the DAG.
+        assert not any(key.startswith("DEVFIN_") for key in task.env or {}), task.task_id
+
+
+def test_marts_dag_imports_on_a_clean_checkout(tmp_path: Path, monkeypatch) -> None:
+    """No manifest yet: parsing the DAG file makes it (`dbt parse`, no connection)."""
+    import sqlalchemy
+    from airflow.dag_processing.dagbag import DagBag
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionOpened("a DAG file opened a connection while being parsed")
+
+    monkeypatch.setenv("DEVFIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "300")  # a cold `dbt parse`
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
+    bag = DagBag(dag_folder=str(REPO_DIR / "dags" / "build_marts.py"))
+    assert bag.import_errors == {}
+    assert any(task_id.startswith("dbt.") for task_id in bag.dags["build_marts"].task_ids)
+    assert list((tmp_path / "data" / "dbt-parse").glob("*/manifest.json"))
 
 
 def test_dag_files_hold_no_business_logic() -> None:

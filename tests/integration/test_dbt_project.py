@@ -1,21 +1,33 @@
-"""End to end: dbt builds and tests its models on a DuckDB file holding the staging tables."""
+"""End to end: dbt builds and tests its models on staging rows (hand-made on DuckDB; the seed sheet
+loaded twice by the pipeline on DuckDB and PostgreSQL) and the marts hold the stated metrics."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+import sqlalchemy as sa
 from dbt.cli.main import dbtRunner
 
+from devfin.pipeline import ingest
+from devfin.settings import Settings, load_settings
 from devfin.warehouse import create_engine, ensure_schema
 
 pytestmark = pytest.mark.integration
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_DIR / "dbt"
+# The seed sheet (the text rendering of https://www.adb.org/projects/54037-001/main).
+SEED_SHEET = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
 
 # Two ADB projects, the first in two versions (Proposed, then Active, new amounts); one CDIA page.
 STAGING_ROWS = """
@@ -131,6 +143,19 @@ def test_dbt_build_counts_the_latest_version_of_each_project(
         interventions = connection.execute(
             "select sheet_id, title from main.stg_cdia__interventions"
         ).fetchall()
+        history = connection.execute(
+            "select sheet_version, version_number, valid_from, valid_to, is_current,"
+            " project_status from marts.project_history where sheet_id = '54037-001'"
+            " order by version_number"
+        ).fetchall()
+        changes = connection.execute(
+            "select field_name, previous_sheet_version, sheet_version, previous_value, new_value"
+            " from marts.project_field_changes where sheet_id = '54037-001'"
+        ).fetchall()
+        grains = {
+            mart: connection.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+            for mart in ("projects", "portfolio_summary", "project_operational_priorities")
+        }
 
     assert portfolio == [
         (
@@ -157,3 +182,180 @@ def test_dbt_build_counts_the_latest_version_of_each_project(
         ),
     ]
     assert interventions == [("ulaanbaatar-green-transport", "Green Transport Corridor")]
+
+    # Two versions of 54037-001: two history rows, the first closed when the second was fetched.
+    assert [(version, number, is_current) for version, number, _, _, is_current, _ in history] == [
+        ("v1-sha", 1, False),
+        ("v2-sha", 2, True),
+    ]
+    (_, _, _, first_valid_to, _, _), (_, _, second_valid_from, second_valid_to, _, _) = history
+    assert first_valid_to == second_valid_from and second_valid_to is None
+    # The change log names every field that changed, with both versions and both values.
+    by_field = {change[0]: change for change in changes}
+    assert by_field.keys() == {
+        "project_status",
+        "financing_adb",
+        "financing_total",
+        "financing_cofinancing",
+        "financing_counterpart_government",
+        "financing_counterpart_beneficiaries",
+        "financing_counterpart_project_sponsor",
+        "financing_counterpart_others",
+        "currency_code",
+    }
+    assert by_field["project_status"] == (
+        "project_status",
+        "v1-sha",
+        "v2-sha",
+        "Proposed",
+        "Active",
+    )
+    assert by_field["financing_adb"][3:] == ("300000.00", "400000.00")
+    # One row per project, the latest version only: v1's priority is not counted twice.
+    assert grains == {
+        "projects": 2,
+        "portfolio_summary": 2,
+        "project_operational_priorities": 3,
+    }
+
+
+# --- the seed sheet through the pipeline, then a changed version of it, on both warehouses ---
+
+# What the second version of the seed sheet changes: two fields, neither used by the metrics.
+CHANGES = {
+    "Gender | No gender elements |": "Gender | Some gender elements |",
+    "Last PDS Update | 30 Sep 2022 |": "Last PDS Update | 31 Mar 2023 |",
+}
+
+
+def _dbt_build(settings: Settings, root: Path) -> None:
+    """`dbt build` in a child process, as the pipeline runs it: in-process, dbt-duckdb would keep
+    the DuckDB file open and lock this process out of it."""
+    arguments = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--project-dir", str(DBT_DIR),
+        "--profiles-dir", str(DBT_DIR),
+        "--target-path", str(root / "target"),
+        "--log-path", str(root / "logs"),
+    ]  # fmt: skip
+    completed = subprocess.run(
+        arguments,
+        env={**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def seed_sheet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A DuckDB warehouse holding two versions of the seed sheet, loaded by the pipeline (the
+    second with the CHANGES made), and the marts built on it; returns its URL. (The same SQL on
+    PostgreSQL: tests/integration/test_warehouses.py builds both and compares every mart row.)"""
+    root = tmp_path_factory.mktemp("seed_sheet")
+    url = f"duckdb:///{root / 'devfin.duckdb'}"
+    sheet = root / "samples" / "adb_pds" / SEED_SHEET.name
+    sheet.parent.mkdir(parents=True)
+    settings = dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=url,
+        data_dir=root / "data",
+        archive_url=str(root / "data" / "archive"),
+        report_dir=root / "reports",
+        sample_dir=root / "samples",
+    )
+    original = SEED_SHEET.read_text()
+    sheet.write_text(original)
+    assert ingest("adb_pds", "seed-v1", settings)["sheets_loaded"] == 1
+
+    changed = original
+    for before, after in CHANGES.items():
+        assert before in changed
+        changed = changed.replace(before, after)
+    sheet.write_text(changed)
+    assert ingest("adb_pds", "seed-v2", settings)["sheets_loaded"] == 1
+
+    _dbt_build(settings, root)
+    return url
+
+
+def _rows(url: str, sql: str) -> list[Any]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
+
+
+def test_seed_sheet_metrics(seed_sheet_warehouse: str) -> None:
+    """Acceptance: start-up delay 22 days, closing extension 12 months, disbursement ratio
+    0.1381 (55,239.58 / 400,000), seven operational priorities."""
+    url = seed_sheet_warehouse
+    schedule = _rows(
+        url,
+        "select startup_delay_days, closing_extension_months from marts.project_schedule"
+        " where sheet_id = '54037-001'",
+    )
+    disbursement = _rows(
+        url,
+        "select disbursed_amount, financing_adb, disbursement_ratio, is_disbursement_lagging"
+        " from marts.disbursement_performance where sheet_id = '54037-001'",
+    )
+    project = _rows(
+        url,
+        "select iso3_code, adb_region, adb_department_code, operational_priority_count,"
+        " version_count from marts.projects where sheet_id = '54037-001'",
+    )
+    priorities = _rows(
+        url,
+        "select operational_priority_code from marts.project_operational_priorities"
+        " where sheet_id = '54037-001' order by operational_priority_code",
+    )
+
+    assert [tuple(r) for r in schedule] == [(22, 12)]
+    assert [tuple(r) for r in disbursement] == [
+        (Decimal("55239.58"), Decimal("400000.00"), Decimal("0.1381"), True)
+    ]
+    assert [tuple(r) for r in project] == [("CHN", "East Asia", "EARD", 7, 2)]
+    assert [r.operational_priority_code for r in priorities] == [f"OP{n}" for n in range(1, 8)]
+
+
+def test_a_changed_sheet_version_makes_history(seed_sheet_warehouse: str) -> None:
+    """Acceptance: loading a changed version gives a second history row and change-log rows
+    naming the changed fields, with both sheet versions."""
+    url = seed_sheet_warehouse
+    history = _rows(
+        url,
+        "select sheet_version, version_number, valid_from, valid_to, is_current, gender,"
+        " last_pds_update_date from marts.project_history where sheet_id = '54037-001'"
+        " order by version_number",
+    )
+    changes = _rows(
+        url,
+        "select field_name, previous_sheet_version, sheet_version, previous_value, new_value,"
+        " change_type from marts.project_field_changes where sheet_id = '54037-001'"
+        " order by field_name",
+    )
+
+    first, second = history
+    assert (first.version_number, first.is_current, second.version_number, second.is_current) == (
+        1,
+        False,
+        2,
+        True,
+    )
+    assert first.valid_to == second.valid_from and first.valid_from < second.valid_from
+    assert second.valid_to is None
+    assert (first.gender, first.last_pds_update_date) == ("No gender elements", date(2022, 9, 30))
+    assert (second.gender, second.last_pds_update_date) == (
+        "Some gender elements",
+        date(2023, 3, 31),
+    )
+    versions = (first.sheet_version, second.sheet_version)
+    assert [tuple(c) for c in changes] == [
+        ("gender", *versions, "No gender elements", "Some gender elements", "changed"),
+        ("last_pds_update_date", *versions, "2022-09-30", "2023-03-31", "changed"),
+    ]

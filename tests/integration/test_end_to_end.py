@@ -78,9 +78,18 @@ def test_children_keep_duplicates_in_order(settings, first_run) -> None:
     )
 
 
+# Marts that the two seed sheets leave empty by design: one version per sheet changes no field,
+# and every tender of the seed is closed.
+EMPTY_ON_SEEDS = {"project_field_changes", "open_tenders"}
+
+
 def test_marts_built(first_run) -> None:
-    assert first_run["marts"], "no marts table was built"
-    assert all(count > 0 for count in first_run["marts"].values())
+    marts = first_run["marts"]
+    assert {"projects", "project_history", "portfolio_summary", "data_quality_scorecard"} <= set(
+        marts
+    )
+    empty = {name for name, count in marts.items() if count == 0}
+    assert empty <= EMPTY_ON_SEEDS, f"marts without rows: {sorted(empty)}"
 
 
 def test_counts_reconcile(settings, first_run) -> None:
@@ -145,7 +154,12 @@ def test_second_run_changes_no_row(settings, first_run) -> None:
     before = staging_counts()
     second = run_all("e2e-2", settings, ("adb_pds", "cdia"))
     assert staging_counts() == before
-    assert second["marts"] == first_run["marts"]
+    # The scorecard has one row per run and source (dbt's ledger counts as a source, written
+    # after the build): the second run adds its own rows and the first run's dbt row.
+    scorecard = "data_quality_scorecard"
+    assert second["marts"][scorecard] == first_run["marts"][scorecard] + len(second["sources"]) + 1
+    del second["marts"][scorecard]
+    assert second["marts"] == {k: v for k, v in first_run["marts"].items() if k != scorecard}
     for counts in second["sources"].values():
         assert counts["sheets_loaded"] == 0
         assert counts["sheets_unchanged"] == counts["sheets_fetched"]

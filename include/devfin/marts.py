@@ -1,0 +1,398 @@
+"""The marts: dbt in a child process, the manifest the marts DAG is drawn from, the ledger of a
+dbt run (its tests and source freshness in `audit.dq_results`) and the published dbt docs.
+
+dbt always runs as a child process (`dbt_executable()`): in-process, dbt-duckdb keeps the DuckDB
+file open with its own configuration, which would lock the calling process (an Airflow worker,
+the CLI) out of the warehouse until it exits.
+
+A run keeps its dbt artifacts under `Settings.dbt_run_dir(run_id)`:
+
+    nodes/<task>/run_results.json  one per dbt invocation of the marts DAG (a model, seed, test)
+    build/                         the target of `devfin`'s one-process `dbt build`
+    run_results.json               every node result of the run, merged
+    target/                        `dbt source freshness` (sources.json), then `dbt docs generate`
+                                   (index.html, catalog.json, manifest.json), published to
+                                   `<report dir>/dq/dbt/`
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from devfin.errors import DevfinError
+from devfin.fetching import utc_now
+from devfin.paths import path_component
+from devfin.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROFILE_NAME = "devfin"  # the profile in dbt/profiles.yml
+FAILED = ("error", "fail", "runtime error")
+DOCS_FILES = ("index.html", "static_index.html", "catalog.json", "manifest.json")
+MANIFESTS_KEPT = 3
+# Folders of a dbt project that dbt writes to; what is in them does not change the project.
+_GENERATED_DIRS = frozenset({"target", "logs", "dbt_packages"})
+
+
+class DbtError(DevfinError):
+    """dbt failed: a node of the run, or parsing the project."""
+
+
+def dbt_executable() -> Path:
+    """The dbt of this environment: next to the running Python, whatever PATH says."""
+    return Path(sys.executable).with_name("dbt")
+
+
+def dbt_target(settings: Settings) -> str:
+    """The dbt target (`duckdb` or `postgres`) that `DEVFIN_WAREHOUSE_URL` selects."""
+    return settings.dbt_env()["DEVFIN_DBT_TARGET"]
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment dbt needs on top of the caller's: the variables `dbt/profiles.yml` reads."""
+    return {**settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def docs_dir(settings: Settings) -> Path:
+    """Where the dbt docs of the latest run are published: beside the data-quality report."""
+    return settings.report_dir / "dq" / "dbt"
+
+
+def run_dbt(settings: Settings, out_dir: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """One dbt command against the warehouse; its target and logs go to `out_dir`."""
+    arguments = [
+        str(dbt_executable()),
+        *command,
+        "--project-dir", str(settings.dbt_project_dir),
+        "--profiles-dir", str(settings.dbt_project_dir),
+        "--target-path", str(out_dir),
+        "--log-path", str(out_dir / "logs"),
+    ]  # fmt: skip
+    env = {**os.environ, **dbt_env(settings)}
+    log.info("running %s", " ".join(arguments))
+    completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
+    for line in completed.stdout.splitlines():
+        log.info("dbt: %s", line)
+    return completed
+
+
+# --- the manifest the DAG is drawn from ---------------------------------------------------------
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """A hash of everything the dbt manifest depends on: the project's files, the target, the
+    dbt version. Reading a few dozen small files is cheap enough for every DAG parse."""
+    root = settings.dbt_project_dir
+    digest = hashlib.sha256()
+    for part in (str(root.resolve()), dbt_target(settings), version("dbt-core")):
+        digest.update(part.encode() + b"\0")
+    for path in sorted(_project_files(root)):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def _project_files(root: Path) -> list[Path]:
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if not name.startswith(".") and not (Path(folder) == root and name in _GENERATED_DIRS)
+        ]
+        files.extend(Path(folder) / name for name in names if not name.startswith("."))
+    return files
+
+
+def dbt_manifest(settings: Settings) -> Path:
+    """The `manifest.json` of the dbt project as it is now, made by `dbt parse` when the project
+    changed since the last one (`dbt parse` reads files only: it opens no warehouse connection).
+
+    Manifests are kept by fingerprint under `<data dir>/dbt-parse/`, so a DAG parse after a
+    change to the models draws the new graph, and an unchanged project is never parsed twice.
+    """
+    root = settings.data_dir / "dbt-parse"
+    final = root / project_fingerprint(settings)
+    manifest = final / "manifest.json"
+    if manifest.exists():
+        return manifest
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=root, prefix=".parse-"))
+    try:
+        parsed = run_dbt(settings, scratch, "parse")
+        if parsed.returncode != 0 or not (scratch / "manifest.json").exists():
+            raise DbtError(
+                f"dbt parse of {settings.dbt_project_dir} failed (exit {parsed.returncode}):"
+                f"\n{(parsed.stdout + parsed.stderr)[-3000:]}"
+            )
+        try:
+            scratch.rename(final)
+        except OSError:
+            if not manifest.exists():  # not a concurrent parse that got there first
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    _prune(root, keep=final)
+    return manifest
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Keep the newest few manifests: a DAG run drawn from one may still be running."""
+    kept = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in kept[MANIFESTS_KEPT - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- a run's artifacts, ledger and docs ---------------------------------------------------------
+
+
+def keep_node_artifacts(project_dir: Path, run_id: str, task_id: str, settings: Settings) -> Path:
+    """Keep what one dbt invocation of the marts DAG wrote (`target/run_results.json`, its log)
+    in the run's folder; the invocation's own project copy is about to be deleted."""
+    kept = settings.dbt_run_dir(run_id) / "nodes" / path_component(task_id)
+    kept.mkdir(parents=True, exist_ok=True)
+    for relative in ("target/run_results.json", "logs/dbt.log"):
+        if (project_dir / relative).exists():
+            shutil.copyfile(project_dir / relative, kept / Path(relative).name)
+    return kept
+
+
+def build_marts(
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """`dbt build` the whole project in one invocation, then what `record_dbt_run` does: the
+    one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task."""
+    from devfin.pipeline import open_warehouse
+
+    with open_warehouse(settings):
+        pass  # the staging tables dbt reads from must exist even before the first load
+    build_dir = settings.dbt_run_dir(load_id) / "build"
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build = run_dbt(settings, build_dir, "build")
+    if build.returncode != 0 and not (build_dir / "run_results.json").exists():
+        raise DbtError(f"dbt build failed (exit {build.returncode}):\n{build.stderr[-2000:]}")
+    return record_dbt_run(load_id, settings, clock)
+
+
+# The marts DAG around its one task per mart (Cosmos): one dbt invocation builds the layers
+# under the marts (seeds, staging and intermediate views) with their tests; one runs, after all
+# marts are built, the tests of the marts (those spanning several models among them).
+MARTS_PATH = "path:models/marts"
+DAG_STEPS: dict[str, tuple[str, ...]] = {
+    "dbt_foundations": ("build", "--exclude", MARTS_PATH),
+    "dbt_mart_tests": ("test", "--select", MARTS_PATH),
+}
+
+
+def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
+    """One of the marts DAG's own dbt invocations (`DAG_STEPS`), its artifacts kept with the
+    run's; raises DbtError naming the failed nodes."""
+    from devfin.pipeline import open_warehouse
+
+    with open_warehouse(settings):
+        pass  # the staging tables dbt reads from must exist even before the first load
+    out_dir = settings.dbt_run_dir(load_id) / "nodes" / step
+    shutil.rmtree(out_dir, ignore_errors=True)
+    completed = run_dbt(settings, out_dir, *DAG_STEPS[step])
+    if completed.returncode == 0:
+        return
+    results = out_dir / "run_results.json"
+    failed = []
+    if results.exists():
+        failed = [r for r in json.loads(results.read_text())["results"] if r["status"] in FAILED]
+    detail = _failures(failed, out_dir) if failed else completed.stderr[-2000:]
+    raise DbtError(
+        f"dbt {' '.join(DAG_STEPS[step])} failed (exit {completed.returncode}): {detail}"
+    )
+
+
+def record_dbt_run(
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """Close a dbt run: merge the results of its invocations into `run_results.json`, run
+    `dbt source freshness` and `dbt docs generate`, write every dbt test and freshness result
+    into `audit.dq_results` (source `dbt`) beside the GX checks, and publish the docs.
+
+    Returns the marts and their row counts; when a node failed, raises DbtError after the
+    ledger is written, so "what failed in run X" is answered either way.
+    """
+    from devfin import warehouse
+    from devfin.pipeline import open_warehouse
+
+    run_dir = settings.dbt_run_dir(load_id)
+    results = merge_run_results(run_dir)
+    target = run_dir / "target"
+    shutil.rmtree(target, ignore_errors=True)
+    with open_warehouse(settings):
+        pass  # dbt below reads the warehouse; its schema must exist
+    # One target folder: the second command parses only what changed since the first.
+    freshness = run_dbt(settings, target, "source", "freshness")
+    docs = run_dbt(settings, target, "docs", "generate", "--static")
+    nodes = _manifest_nodes(target / "manifest.json", run_dir / "build" / "manifest.json")
+    now = clock()
+    ledger = dbt_test_rows(results, nodes, load_id, now) + freshness_rows(
+        target / "sources.json", load_id, now
+    )
+    with open_warehouse(settings) as engine:
+        with engine.begin() as conn:
+            table = warehouse.dq_results
+            conn.execute(
+                table.delete().where((table.c.load_id == load_id) & (table.c.source == "dbt"))
+            )
+            warehouse.insert_rows(conn, table, ledger)
+        marts = warehouse.table_counts(engine, "marts")
+    if docs.returncode == 0:
+        log.info("dbt docs: %s", publish_docs(target, settings))
+    else:
+        log.warning("dbt docs generate failed (exit %s): docs not published", docs.returncode)
+    if freshness.returncode != 0:
+        log.warning("dbt source freshness reports stale sources: see audit.dq_results")
+    failed = [r for r in results if r["status"] in FAILED]
+    if failed or not results:
+        raise DbtError(f"dbt run {load_id} failed: {_failures(failed, run_dir)}")
+    log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
+    return marts
+
+
+def merge_run_results(run_dir: Path) -> list[dict[str, Any]]:
+    """Every node result of a run (from its DAG tasks, or from one `dbt build`), also written to
+    `<run dir>/run_results.json`."""
+    sources = sorted((run_dir / "nodes").glob("*/run_results.json"))
+    sources += [path for path in [run_dir / "build" / "run_results.json"] if path.exists()]
+    results: list[dict[str, Any]] = []
+    invocations = []
+    for path in sources:
+        artifact = json.loads(path.read_text())
+        results.extend(artifact.get("results", []))
+        invocations.append(
+            {
+                "artifact": str(path.relative_to(run_dir)),
+                "invocation_id": artifact.get("metadata", {}).get("invocation_id"),
+                "command": artifact.get("args", {}).get("which"),
+                "elapsed_time": artifact.get("elapsed_time"),
+            }
+        )
+    merged = {"invocations": invocations, "results": results}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "run_results.json").write_text(json.dumps(merged, indent=1, default=str))
+    return results
+
+
+def _manifest_nodes(*candidates: Path) -> dict[str, Any]:
+    for path in candidates:
+        if path.exists():
+            manifest = json.loads(path.read_text())
+            return {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    return {}
+
+
+def _failures(failed: list[dict[str, Any]], run_dir: Path) -> str:
+    """The failed nodes of a dbt run, as one line."""
+    if not failed:
+        return f"no dbt node result recorded; see the task logs and {run_dir}"
+    return "; ".join(
+        f"{r['unique_id']}: {r['status']} {r.get('message') or ''}".strip() for r in failed
+    )
+
+
+def dbt_test_rows(
+    results: list[dict[str, Any]], nodes: dict[str, Any], load_id: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The ledger rows of the dbt tests among a run's node results."""
+    rows = []
+    for result in results:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type", result["unique_id"].split(".")[0]) not in (
+            "test",
+            "unit_test",
+        ):
+            continue
+        config = node.get("config", {})
+        rows.append(
+            {
+                "load_id": load_id,
+                "source": "dbt",
+                "suite": "dbt_tests",
+                "check_name": node.get("name", result["unique_id"]),
+                "expectation_type": node.get("test_metadata", {}).get("name", "singular_test"),
+                # dbt's `error` fails the build as a critical GX check holds a sheet back.
+                "severity": "warning" if str(config.get("severity", "")).lower() == "warn"
+                else "critical",
+                "column_name": node.get("column_name"),
+                "success": result["status"] == "pass",
+                "element_count": None,
+                "unexpected_count": result.get("failures"),
+                "sample_values": "[]",
+                "sheet_ids": "[]",
+                "message": result.get("message") if result["status"] != "pass" else None,
+                "checked_at": now,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def freshness_rows(path: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The ledger rows of `dbt source freshness`: one per source table."""
+    from devfin.warehouse import dumps
+
+    if not path.exists():
+        return []
+    rows = []
+    for result in json.loads(path.read_text()).get("results", []):
+        status = result.get("status")
+        table = result["unique_id"].removeprefix("source.devfin.")
+        rows.append(
+            {
+                "load_id": load_id,
+                "source": "dbt",
+                "suite": "dbt_source_freshness",
+                "check_name": f"{table} fresh",
+                "expectation_type": "source_freshness",
+                "severity": "critical" if status in ("error", "runtime error") else "warning",
+                "column_name": "fetched_at",
+                "success": status == "pass",
+                "element_count": None,
+                "unexpected_count": None if status == "pass" else 1,
+                "sample_values": dumps([str(result.get("max_loaded_at"))]),
+                "sheet_ids": "[]",
+                "message": None
+                if status == "pass"
+                else f"{status}: last fetched {result.get('max_loaded_at')}",
+                "checked_at": now,
+            }
+        )
+    return rows
+
+
+def publish_docs(docs_target: Path, settings: Settings) -> Path:
+    """Replace the published dbt docs with those of `docs_target` at once; returns the folder.
+    `static_index.html` holds the manifest and catalog inline, so it opens from disk too."""
+    published = docs_dir(settings)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=published.parent, prefix=".dbt-partial-"))
+    fresh.chmod(0o755)  # readable like the report beside it (mkdtemp makes it private)
+    for name in DOCS_FILES:
+        if (docs_target / name).exists():
+            shutil.copyfile(docs_target / name, fresh / name)
+    retired = published.parent / f".dbt-retired-{fresh.name}"
+    if published.exists():
+        published.rename(retired)
+    fresh.rename(published)
+    shutil.rmtree(retired, ignore_errors=True)
+    return published
