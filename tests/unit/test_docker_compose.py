@@ -19,8 +19,10 @@ AIRFLOW_SERVICES = (
     "airflow-scheduler",
     "airflow-dag-processor",
     "airflow-triggerer",
+    "airflow-worker",
 )
 DATABASE_SERVICES = ("postgres-airflow", "postgres-warehouse")
+BROKER_SERVICE = "redis"
 REPO_MOUNTS = {
     "./dags": "/opt/airflow/dags",
     "./include": "/opt/airflow/include",
@@ -69,7 +71,7 @@ def _bind_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_the_services_exist(services: dict[str, Any]) -> None:
-    assert set(AIRFLOW_SERVICES + DATABASE_SERVICES) <= set(services)
+    assert set((*AIRFLOW_SERVICES, *DATABASE_SERVICES, BROKER_SERVICE)) <= set(services)
 
 
 def test_airflow_runs_the_pinned_image_and_the_right_commands(services: dict[str, Any]) -> None:
@@ -115,7 +117,7 @@ def test_airflow_services_share_the_common_environment(
         environment = _environment(services[name])
         assert common.items() <= environment.items(), name
 
-    assert common["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert common["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert common["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
     assert common["DEVFIN_REPO_DIR"] == "/opt/airflow"
     assert "/opt/airflow/include" in common["PYTHONPATH"].split(":")
@@ -171,3 +173,46 @@ def test_no_password_is_hard_coded(services: dict[str, Any]) -> None:
         for key, value in _environment(service).items():
             if "PASSWORD" in key or "SECRET" in key:
                 assert value.startswith("${"), f"{name}: {key} is not read from the environment"
+
+
+def test_celery_runs_on_the_redis_broker_and_the_metadata_database(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    common = compose["x-airflow-common"]["environment"]
+    broker = urlsplit(_with_defaults(common["AIRFLOW__CELERY__BROKER_URL"]))
+    assert broker.scheme == "redis"
+    assert broker.hostname == BROKER_SERVICE
+    assert services[BROKER_SERVICE]["image"].startswith("redis:")
+    assert "healthcheck" in services[BROKER_SERVICE]
+    backend = urlsplit(_with_defaults(common["AIRFLOW__CELERY__RESULT_BACKEND"]))
+    metadata = urlsplit(_with_defaults(common["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+    assert backend.scheme == "db+postgresql"
+    assert (backend.hostname, backend.path) == (metadata.hostname, metadata.path)
+    for name in AIRFLOW_SERVICES:
+        assert services[name]["depends_on"][BROKER_SERVICE]["condition"] == "service_healthy"
+
+
+def test_the_worker_scales(services: dict[str, Any]) -> None:
+    """`docker compose up --scale airflow-worker=N`: nothing in the worker may name one
+    container or bind one host port."""
+    worker = services["airflow-worker"]
+    assert worker["command"] == "celery worker"
+    assert "container_name" not in worker
+    assert "ports" not in worker
+    assert "healthcheck" in worker
+    assert worker["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+
+
+def test_the_workers_share_the_run_files(compose: dict[str, Any], services: dict[str, Any]) -> None:
+    """A task reads the files a task on another worker wrote: data and reports are volumes
+    mounted into every Airflow service."""
+    common = compose["x-airflow-common"]["environment"]
+    for variable in ("DEVFIN_DATA_DIR", "DEVFIN_REPORT_DIR"):
+        path = common[variable]
+        for name in AIRFLOW_SERVICES:
+            mounts = {
+                volume.split(":")[1]: volume.split(":")[0]
+                for volume in services[name]["volumes"]
+                if isinstance(volume, str)
+            }
+            assert mounts.get(path) in compose["volumes"], (name, variable)
