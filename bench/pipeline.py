@@ -1,0 +1,175 @@
+"""The whole pipeline at scale: N generated sheets through the stage functions the DAGs call.
+
+    .venv/bin/python bench/pipeline.py [--sheets 10000] [--warehouse duckdb --warehouse postgres]
+                                       [--changed 0.01] [--defect-rate 0.1] [--skip-dbt]
+
+Generates N sheets (half per source, issue 3 generator, not timed) into a temporary folder, then
+per warehouse runs three loads, each stage as the DAG's task calls it (discover + fetch, parse,
+validate, load per source; then dbt build) and prints per stage wall seconds, sheets/s and the
+peak RSS of this process and its children (dbt) so far:
+  1. cold: an empty warehouse;
+  2. unchanged: the same sheets again (change detection: nothing is parsed or loaded);
+  3. changed: 1 % of the sheets edited (one new version each).
+DuckDB goes into a temporary file; PostgreSQL into a throwaway database dropped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from devfin import pipeline
+from devfin.samples import SOURCES, write_corpus
+from devfin.settings import Settings, load_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from parse import cpu_name
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+
+
+def peak_rss_mib() -> tuple[float, float]:
+    """Peak resident memory of this process, and of its largest finished child, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def stage(name: str, sheets: int, call: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - started
+    own, children = peak_rss_mib()
+    rate = f"{sheets / seconds:10,.0f}/s" if sheets else " " * 12
+    print(
+        f"    {name:<24} {seconds:8.2f} s {rate}   peak RSS {own:6,.0f} MiB"
+        f" (children {children:,.0f} MiB)",
+        flush=True,
+    )
+    return result
+
+
+def edit_sheets(folder: Path, fraction: float) -> int:
+    """Change `fraction` of the generated pages: a new paragraph in each one's description,
+    so the next run finds a new version of each."""
+    pages = sorted(p for p in folder.rglob("*") if p.suffix in (".html", ".txt"))
+    step = max(1, round(1 / fraction)) if fraction else 0
+    edited = 0
+    for index, page in enumerate(pages):
+        if step and index % step == 0:
+            body = page.read_text(encoding="utf-8")
+            page.write_text(body.replace("</dd>", " Revised.</dd>", 1), encoding="utf-8")
+            edited += 1
+    return edited
+
+
+def run(label: str, settings: Settings, per_source: dict[str, int], with_dbt: bool) -> float:
+    """One load of every source and the marts; returns the wall seconds of the whole run."""
+    load_id = f"bench-{label}-{uuid.uuid4().hex[:6]}"
+    total = sum(per_source.values())
+    print(f"  run {label}: {total:,} sheets", flush=True)
+    started = time.perf_counter()
+    for source, count in per_source.items():
+        print(f"   {source}", flush=True)
+
+        def fetch(source: str = source) -> None:
+            pipeline.discover_sheets(source, load_id, settings)
+            pipeline.fetch_sheets(source, load_id, settings)
+
+        stage("discover + fetch", count, fetch)
+        stage("parse", count, lambda s=source: pipeline.parse_sheets(s, load_id, settings))
+        stage("validate", count, lambda s=source: pipeline.validate_sheets(s, load_id, settings))
+        counts = stage("load", count, lambda s=source: pipeline.load_sheets(s, load_id, settings))
+        print(
+            f"      loaded {counts['sheets_loaded']:,}, unchanged {counts['sheets_unchanged']:,},"
+            f" quarantined {counts['sheets_quarantined']:,} ({counts['rows_loaded']:,} rows)"
+        )
+    if with_dbt:
+        stage("dbt build", total, lambda: pipeline.build_marts(load_id, settings))
+    seconds = time.perf_counter() - started
+    print(f"  run {label}: {seconds:.1f} s end to end, {total / seconds:,.0f} sheets/s", flush=True)
+    return seconds
+
+
+@contextmanager
+def warehouse_url(kind: str, folder: Path, admin_url: str) -> Iterator[str]:
+    if kind == "duckdb":
+        yield f"duckdb:///{folder / 'devfin.duckdb'}"
+        return
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"devfin_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--sheets", type=int, default=10_000, help="in all, half per source")
+    options.add_argument("--seed", type=int, default=2026)
+    options.add_argument("--defect-rate", type=float, default=0.1)
+    options.add_argument("--changed", type=float, default=0.01, help="share edited for run 3")
+    options.add_argument("--warehouse", action="append", choices=("duckdb", "postgres"))
+    options.add_argument("--skip-dbt", action="store_true")
+    options.add_argument(
+        "--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    args = options.parse_args()
+    kinds = args.warehouse or ["duckdb", "postgres"]
+    count = args.sheets // len(SOURCES)
+
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory(prefix="devfin-bench-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        write_corpus(root / "sheets", count, args.seed, defect_rate=args.defect_rate)
+        print(
+            f"generated {count * len(SOURCES):,} sheets ({count:,} per source,"
+            f" {args.defect_rate:.0%} with a defect) in {time.perf_counter() - started:.1f} s"
+            " (not timed)",
+            flush=True,
+        )
+        per_source = dict.fromkeys(SOURCES, count)
+        for kind in kinds:
+            folder = root / kind
+            sheets = folder / "sheets"
+            # each warehouse gets its own copy, as run 3 edits the pages
+            shutil.copytree(root / "sheets", sheets)
+            with warehouse_url(kind, folder, args.postgres_admin) as url:
+                settings = dataclasses.replace(
+                    load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+                    warehouse_url=url,
+                    sample_dir=sheets,
+                    data_dir=folder / "data",
+                    archive_url=str(folder / "archive"),
+                    report_dir=folder / "reports",
+                )
+                print(f"{kind}", flush=True)
+                run("cold", settings, per_source, not args.skip_dbt)
+                run("unchanged", settings, per_source, not args.skip_dbt)
+                edited = edit_sheets(sheets, args.changed)
+                print(f"  edited {edited:,} sheets", flush=True)
+                run("changed", settings, per_source, not args.skip_dbt)
+
+
+if __name__ == "__main__":
+    main()
