@@ -30,13 +30,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from devfin import pipeline
 from devfin.samples import SOURCES, write_corpus
 from devfin.settings import Settings, load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import postgres_warehouse
 from parse import cpu_name
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -110,16 +109,8 @@ def warehouse_url(kind: str, folder: Path, admin_url: str) -> Iterator[str]:
     if kind == "duckdb":
         yield f"duckdb:///{folder / 'devfin.duckdb'}"
         return
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"devfin_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'create database "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-        admin.dispose()
+    with postgres_warehouse(admin_url) as url:
+        yield url
 
 
 def main() -> None:
