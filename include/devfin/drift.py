@@ -47,11 +47,28 @@ def optional_fields(source: str) -> list[str]:
 
 def fill_rates(source: str, records: Iterable[dict[str, Any]]) -> list[FillRate]:
     """How often each optional field is filled in these parent records (JSON dicts)."""
-    rows = list(records)
-    return [
-        FillRate(name, len(rows), sum(row.get(name) is not None for row in rows))
-        for name in optional_fields(source)
-    ]
+    counter = FillCounter(source)
+    for record in records:
+        counter.add(record)
+    return counter.rates()
+
+
+class FillCounter:
+    """Fill rates counted one record at a time, for a run read in batches."""
+
+    def __init__(self, source: str) -> None:
+        self._fields = optional_fields(source)
+        self._rows = 0
+        self._filled = dict.fromkeys(self._fields, 0)
+
+    def add(self, record: dict[str, Any]) -> None:
+        self._rows += 1
+        for name in self._fields:
+            if record.get(name) is not None:
+                self._filled[name] += 1
+
+    def rates(self) -> list[FillRate]:
+        return [FillRate(name, self._rows, self._filled[name]) for name in self._fields]
 
 
 def drifts(current: Sequence[FillRate], history: Sequence[Sequence[FillRate]]) -> list[Drift]:

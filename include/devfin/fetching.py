@@ -93,9 +93,10 @@ class LocalDirectorySource:
     def discover(self, ids: frozenset[str] | None = None) -> list[SheetRef]:
         if not self.directory.is_dir():
             raise FetchError(f"the {self.source} sample directory does not exist: {self.directory}")
+        directory = self.directory.resolve()
         return [
-            SheetRef(self.source, path.stem, path.resolve().as_uri())
-            for path in sorted(self.directory.iterdir())
+            SheetRef(self.source, path.stem, path.as_uri())
+            for path in sorted(directory.iterdir())
             if path.suffix in SHEET_SUFFIXES and (ids is None or path.stem in ids)
         ]
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -56,7 +57,7 @@ from devfin.records import (
 )
 from devfin.settings import Settings
 from devfin.sources import get_source
-from devfin.validation import CheckResult, critical_failures, load_suites, validate_tables
+from devfin.validation import CheckResult, Validator, critical_failures, load_suites
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 500
@@ -80,28 +81,81 @@ def open_warehouse(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _write_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
+def ensure_warehouse(settings: Settings) -> None:
+    """Create the contract's schema in the warehouse where it is missing."""
+    with open_warehouse(settings):
+        pass
+
+
+def _write_jsonl(path: Path, items: Iterable[dict[str, Any]]) -> int:
+    """Write items as JSON lines, atomically; returns how many were written."""
+    with _jsonl_writer(path) as out:
+        for item in items:
+            out.write(_json_line(item))
+        return out.count
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A flat dataclass (a SheetRef, a FetchResult) as a dict: `dataclasses.asdict` deep-copies
+    every value, which costs more than the fetch itself of a sheet read from disk."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def _json_line(item: dict[str, Any]) -> str:
+    return json.dumps(item, ensure_ascii=False, default=str) + "\n"
+
+
+class _Lines:
+    """An open JSON-lines file and how many lines went into it."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self.count = 0
+
+    def write(self, line: str) -> None:
+        self._out.write(line)
+        self.count += 1
+
+
+@contextmanager
+def _jsonl_writer(path: Path) -> Iterator[_Lines]:
+    """Lines (from `_json_line`) written to `path`, which appears whole when the block ends
+    well: the file is written under a temporary name and renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".partial")
     with temporary.open("w", encoding="utf-8") as out:
-        for item in items:
-            out.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+        yield _Lines(out)
     temporary.replace(path)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return list(_iter_jsonl(path))
+
+
+def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The items of a JSON-lines file one at a time, so a big run is never all in memory."""
     if not path.exists():
         raise DevfinError(f"{path} is missing: run the stage before this one first")
     with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
 
 
-def _fetched(run_dir: Path) -> list[dict[str, Any]]:
-    """The fetch results of every batch of a run."""
+def _batched(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Items in lists of `size` (the last one shorter); itertools.batched is Python 3.12+."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _fetched(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """The fetch results of every batch of a run, one at a time."""
     paths = sorted(run_dir.glob("fetched-*.jsonl"))
     if not paths:
         raise DevfinError(f"no fetch results in {run_dir}: run the fetch stage first")
-    return [item for path in paths for item in _read_jsonl(path)]
+    for path in paths:
+        yield from _iter_jsonl(path)
 
 
 def _fetch_from_json(item: dict[str, Any]) -> FetchResult:
@@ -134,7 +188,7 @@ def discover_sheets(
     refs = unique(sheet_source(source, settings).discover(ids), ids)
     run_dir = settings.run_dir(source, load_id)
     _write_jsonl(run_dir / "run.json", [{"started_at": started_at.isoformat()}])
-    _write_jsonl(run_dir / "refs.jsonl", [dataclasses.asdict(ref) for ref in refs])
+    _write_jsonl(run_dir / "refs.jsonl", map(_fields, refs))
     for stale in run_dir.glob("fetched-*.jsonl"):  # a re-run of discovery starts the run afresh
         stale.unlink()
     count = len(batches(refs, settings.fetch_batch_size))
@@ -160,7 +214,7 @@ def fetch_sheets(
         )
         _write_jsonl(
             run_dir / f"fetched-{'all' if batch is None else batch}.jsonl",
-            [dataclasses.asdict(r) for r in results],
+            map(_fields, results),
         )
         with engine.begin() as conn:
             fetches = warehouse.fetches
@@ -174,7 +228,7 @@ def fetch_sheets(
             rows = [
                 {
                     "load_id": load_id,
-                    **dataclasses.asdict(r),
+                    **_fields(r),
                     "retry_history": warehouse.dumps(r.retry_history),
                 }
                 for r in results
@@ -266,23 +320,20 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
         for r in (_fetch_from_json(item) for item in _fetched(run_dir))
         if r.ok
     ]
-    parsed: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    with _parse_pool(settings.parse_workers, len(jobs)) as pool:
+    with (
+        _parse_pool(settings.parse_workers, len(jobs)) as pool,
+        _jsonl_writer(run_dir / "parsed.jsonl") as parsed,
+        _jsonl_writer(run_dir / "parse_failures.jsonl") as failed,
+    ):
         outcomes = (
             pool.map(_parse_one, jobs, chunksize=PARSE_CHUNK) if pool else map(_parse_one, jobs)
         )
-        for number, (item, failure) in enumerate(outcomes, start=1):
-            if failure is None:
-                parsed.append(item)
-            else:
-                failures.append(failure)
+        for number, (ok, line) in enumerate(outcomes, start=1):
+            (parsed if ok else failed).write(line)
             if number % PROGRESS_EVERY == 0:
                 log.info("%s: parsed %d of %d sheets", source, number, len(jobs))
-    _write_jsonl(run_dir / "parsed.jsonl", parsed)
-    _write_jsonl(run_dir / "parse_failures.jsonl", failures)
-    log.info("%s: %d parsed, %d failed to parse", source, len(parsed), len(failures))
-    return {"parsed": len(parsed), "parse_failed": len(failures)}
+    log.info("%s: %d parsed, %d failed to parse", source, parsed.count, failed.count)
+    return {"parsed": parsed.count, "parse_failed": failed.count}
 
 
 @contextmanager
@@ -302,10 +353,9 @@ def _archive(url: str) -> Archive:
     return Archive(url)
 
 
-def _parse_one(
-    job: tuple[str, str, str, str, str, str],
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """One sheet: its parsed item, or (its meta, the failure to quarantine)."""
+def _parse_one(job: tuple[str, str, str, str, str, str]) -> tuple[bool, str]:
+    """One sheet: (True, its parsed item) or (False, the failure to quarantine), as a JSON line
+    made here, in the worker, so the parent only writes it out."""
     source, archive_url, sheet_id, version, url, fetched_at = job
     meta = {
         "sheet_id": sheet_id,
@@ -318,12 +368,12 @@ def _parse_one(
         sheet = get_source(source).parse(body, sheet_id=sheet_id, url=url)
     except ParseError as error:
         log.warning("%s: quarantined at parse: %s", source, error)
-        return meta, {**meta, "reason_code": error.reason, "message": str(error)}
+        return False, _json_line({**meta, "reason_code": error.reason, "message": str(error)})
     except Exception as error:  # a parser bug must cost one sheet, not the run
         log.exception("%s: parser failed on sheet %s (%s)", source, sheet_id, url)
         message = f"parser error {type(error).__name__}: {error} (sheet {sheet_id})"
-        return meta, {**meta, "reason_code": "parser_error", "message": message}
-    return {**meta, "sheet": parsed_sheet_to_json(sheet)}, None
+        return False, _json_line({**meta, "reason_code": "parser_error", "message": message})
+    return True, _json_line({**meta, "sheet": parsed_sheet_to_json(sheet)})
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -377,15 +427,21 @@ def _frames(source: str, items: list[dict[str, Any]], load_id: str) -> dict[str,
 
 
 def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
-    """Run the GX suites of the source's staging tables on the parsed sheets."""
+    """Run the GX suites of the source's staging tables on the parsed sheets, in batches of
+    `settings.stream_batch_size` sheets (results merged per expectation)."""
     run_dir = settings.run_dir(source, load_id)
-    items = _read_jsonl(run_dir / "parsed.jsonl")
     suites = load_suites(settings.expectations_dir)
     run_date = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"]).date()
-    frames = derive(_frames(source, items, load_id), run_date) if items else {}
-    docs_dir = settings.report_dir / "dq" / "gx" / source
-    results = validate_tables(frames, suites, docs_dir, load_id) if items else []
-    _write_jsonl(run_dir / "checks.jsonl", [dataclasses.asdict(r) for r in results])
+    validator: Validator | None = None  # GX set up only when there is something to check
+    checked = 0
+    for batch in _batched(_iter_jsonl(run_dir / "parsed.jsonl"), settings.stream_batch_size):
+        if validator is None:
+            validator = Validator(suites, settings.report_dir / "dq" / "gx" / source, load_id)
+        validator.check(derive(_frames(source, batch, load_id), run_date))
+        checked += len(batch)
+        log.info("%s: validated %d sheets", source, checked)
+    results = validator.results() if validator else []
+    _write_jsonl(run_dir / "checks.jsonl", (dataclasses.asdict(r) for r in results))
     failed = sum(not r.success for r in results)
     held = len(critical_failures(results))
     log.info(
@@ -410,66 +466,90 @@ def load_sheets(
     source: str, load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> dict[str, int]:
     """Load the run into the warehouse in one transaction: staging rows of every sheet version
-    that passed and is new, its quarantine and DQ results, and its `audit.load_runs` row."""
+    that passed and is new, its quarantine and DQ results, and its `audit.load_runs` row.
+    The parsed sheets are read and written `settings.stream_batch_size` at a time."""
     run_dir = settings.run_dir(source, load_id)
     started_at = datetime.fromisoformat(_read_jsonl(run_dir / "run.json")[0]["started_at"])
-    fetched = _fetched(run_dir)
-    items = _read_jsonl(run_dir / "parsed.jsonl")
-    parse_failures = _read_jsonl(run_dir / "parse_failures.jsonl")
+    outcomes = Counter(item["outcome"] for item in _fetched(run_dir))
     checks = [
         CheckResult(**{**c, "failing_sheets": [tuple(k) for k in c["failing_sheets"]]})
         for c in _read_jsonl(run_dir / "checks.jsonl")
     ]
     now = clock()
+    tally = Counter[str]()
+    fill = drift.FillCounter(source)
 
     with open_warehouse(settings) as engine, engine.begin() as conn:
         # One connection: the releases are read in the transaction that writes the load.
         released = _released_versions(conn, source)
         held = {k: r for k, r in critical_failures(checks).items() if k not in released}
-        quarantined, candidates = _sort_out(load_id, source, items, parse_failures, held, now)
         for table in warehouse.AUDIT_TABLES:
             this_run = (table.c.load_id == load_id) & (table.c.source == source)
             if table is warehouse.quarantine:  # a release recorded on this run's entry stays
                 this_run &= table.c.released_at.is_(None)
             conn.execute(table.delete().where(this_run))
-        present = warehouse.loaded_versions(
-            conn, source, ((i["sheet_id"], i["sheet_version"]) for i in candidates)
+        parse_failures = [
+            _quarantine_row(
+                load_id, source, failure, "parse", failure["reason_code"], failure["message"],
+                None, now,
+            )
+            for failure in _iter_jsonl(run_dir / "parse_failures.jsonl")
+        ]  # fmt: skip
+        tally["sheets_quarantined"] += warehouse.insert_rows(
+            conn, warehouse.quarantine, parse_failures
         )
-        new: dict[tuple[str, str], dict[str, Any]] = {}
-        for item in candidates:
-            key = (item["sheet_id"], item["sheet_version"])
-            if key not in present:
-                new.setdefault(key, item)  # the same version twice in one run loads once
-        rows_loaded = 0
-        by_table: dict[str, list[dict[str, Any]]] = {}
-        for item in new.values():
-            for table, rows in _staging_rows(
-                item, parsed_sheet_from_json(item["sheet"]), load_id
-            ).items():
-                by_table.setdefault(table, []).extend(rows)
-        for table, rows in by_table.items():
-            rows_loaded += warehouse.insert_rows(conn, warehouse.STAGING_TABLES[table], rows)
-        warehouse.insert_rows(conn, warehouse.quarantine, quarantined)
+        seen: set[tuple[str, str]] = set()  # the same version twice in one run loads once
+        for batch in _batched(_iter_jsonl(run_dir / "parsed.jsonl"), settings.stream_batch_size):
+            for item in batch:
+                fill.add(item["sheet"]["record"])
+            quarantined, candidates = _sort_out(load_id, source, batch, held, now)
+            tally["sheets_parsed"] += len(batch)
+            tally["sheets_quarantined"] += warehouse.insert_rows(
+                conn, warehouse.quarantine, quarantined
+            )
+            present = warehouse.loaded_versions(
+                conn, source, ((i["sheet_id"], i["sheet_version"]) for i in candidates)
+            )
+            by_table: dict[str, list[dict[str, Any]]] = {}
+            for item in candidates:
+                key = (item["sheet_id"], item["sheet_version"])
+                if key in present or key in seen:
+                    tally["versions_present"] += 1
+                    continue
+                seen.add(key)
+                tally["sheets_loaded"] += 1
+                sheet = parsed_sheet_from_json(item["sheet"])
+                for table, rows in _staging_rows(item, sheet, load_id).items():
+                    by_table.setdefault(table, []).extend(rows)
+            for table, rows in by_table.items():
+                tally["rows_loaded"] += warehouse.insert_rows(
+                    conn, warehouse.STAGING_TABLES[table], rows
+                )
+            log.info(
+                "%s: %d sheets read, %d loaded so far",
+                source,
+                tally["sheets_parsed"],
+                tally["sheets_loaded"],
+            )
         warehouse.insert_rows(
             conn, warehouse.dq_results, [_dq_row(load_id, source, c, now) for c in checks]
         )
-        warehouse.insert_rows(
-            conn, warehouse.dq_results, _fill_rows(conn, load_id, source, items, now)
-        )
-        outcomes = Counter(item["outcome"] for item in fetched)
+        if tally["sheets_parsed"]:
+            warehouse.insert_rows(
+                conn, warehouse.dq_results, _fill_rows(conn, load_id, source, fill.rates(), now)
+            )
         counts = {
-            "sheets_fetched": len(fetched),
+            "sheets_fetched": outcomes.total(),
             "sheets_failed": outcomes["failed"] + outcomes["disallowed"],
             "sheets_gone": outcomes["gone"],
-            "sheets_parsed": len(items),
-            "sheets_quarantined": len(quarantined),
+            "sheets_parsed": tally["sheets_parsed"],
+            "sheets_quarantined": tally["sheets_quarantined"],
             # unchanged: by 304, by the same content hash, or a version already loaded
             "sheets_unchanged": outcomes["unchanged"]
             + outcomes["not_modified"]
-            + len(candidates)
-            - len(new),
-            "sheets_loaded": len(new),
-            "rows_loaded": rows_loaded,
+            + tally["versions_present"],
+            "sheets_loaded": tally["sheets_loaded"],
+            "rows_loaded": tally["rows_loaded"],
             "checks_passed": sum(c.success for c in checks),
             "checks_failed": sum(not c.success for c in checks),
         }
@@ -490,7 +570,7 @@ def load_sheets(
         "%s: %d loaded (%d rows), %d unchanged, %d quarantined, %d failed to fetch",
         source,
         counts["sheets_loaded"],
-        rows_loaded,
+        counts["rows_loaded"],
         counts["sheets_unchanged"],
         counts["sheets_quarantined"],
         counts["sheets_failed"],
@@ -501,19 +581,13 @@ def load_sheets(
 def _sort_out(
     load_id: str,
     source: str,
-    items: list[dict[str, Any]],
-    parse_failures: list[dict[str, Any]],
+    items: Iterable[dict[str, Any]],
     held: dict[tuple[str, str], list[CheckResult]],
     now: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The quarantine rows of a run (parse failures, then versions failing a critical check)
-    and the parsed sheets that may load."""
-    quarantined = [
-        _quarantine_row(
-            load_id, source, failure, "parse", failure["reason_code"], failure["message"], None, now
-        )
-        for failure in parse_failures
-    ]
+    """The quarantine rows of the parsed sheets failing a critical check, and those that may
+    load."""
+    quarantined: list[dict[str, Any]] = []
     candidates: list[dict[str, Any]] = []
     for item in items:
         reasons = held.get((item["sheet_id"], item["sheet_version"]))
@@ -556,13 +630,14 @@ def _quarantine_row(
 
 
 def _fill_rows(
-    conn: sa.Connection, load_id: str, source: str, items: list[dict[str, Any]], now: datetime
+    conn: sa.Connection,
+    load_id: str,
+    source: str,
+    current: list[drift.FillRate],
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """This run's fill rate of each optional field (suite `fill_rates`), and a `template_drift`
     warning for each field that fills far less often than in the previous runs."""
-    current = drift.fill_rates(source, (item["sheet"]["record"] for item in items))
-    if not items:
-        return []
     results = warehouse.dq_results
     previous_runs = [
         row[0]
@@ -713,7 +788,7 @@ def reparse(
         )
         for entry in archive.records(source)
     ]
-    _write_jsonl(run_dir / "fetched-all.jsonl", [dataclasses.asdict(r) for r in fetched])
+    _write_jsonl(run_dir / "fetched-all.jsonl", map(_fields, fetched))
     log.info("%s: %d sheet versions in the archive %s", source, len(fetched), archive.root_url)
     parse_sheets(source, load_id, settings)
     validate_sheets(source, load_id, settings)

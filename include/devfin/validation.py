@@ -7,8 +7,10 @@ SQLAlchemy unreliably). Each expectation carries `meta.severity` (`critical` or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,12 @@ def load_suites(directory: Path) -> dict[str, dict[str, Any]]:
                     f"suite {path}, expectation {number} ({expectation.get('type')}): meta needs"
                     f" 'check' and a 'severity' of {' or '.join(SEVERITIES)}"
                 )
+        names = Counter(e["meta"]["check"] for e in suite.get("expectations", []))
+        if repeated := sorted(name for name, count in names.items() if count > 1):
+            raise QualityError(
+                f"suite {path}: check names must be unique in a suite, repeated:"
+                f" {', '.join(repeated)}"
+            )
         suites[path.stem] = suite
     return suites
 
@@ -95,56 +103,120 @@ def validate_tables(
     With `docs_dir`, GX also writes its Data Docs there (a static site: the suites, and this
     run's validation results with the unexpected values), named after `run_name`.
     """
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    validator = Validator(suites, docs_dir, run_name)
+    validator.check(frames)
+    return validator.results()
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX sets itself to INFO
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if docs_dir is not None:
-        context.add_data_docs_site(
-            site_name="devfin",
-            site_config={
-                "class_name": "SiteBuilder",
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
+
+class Validator:
+    """The suites of one run, set up in GX once and run batch by batch.
+
+    A run's sheets are checked in batches of whole sheets (`check`), so memory stays flat however
+    many sheets a run holds; every key a suite checks for uniqueness starts with the sheet's key,
+    so no check spans two batches. `results` merges the batches into one result per expectation:
+    counts added up, failing sheets united, samples kept up to MAX_SAMPLES.
+    """
+
+    def __init__(
+        self,
+        suites: dict[str, dict[str, Any]],
+        docs_dir: Path | None = None,
+        run_name: str | None = None,
+    ) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX sets it to INFO
+        self._suites = suites
+        self._docs_dir = docs_dir
+        self._run_name = run_name
+        self._context = gx.get_context(mode="ephemeral")
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        if docs_dir is not None:
+            self._context.add_data_docs_site(
+                site_name="devfin",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
                 },
-            },
-        )
-    data_source = context.data_sources.add_pandas("devfin")
-    results: list[CheckResult] = []
-    for table, frame in frames.items():
-        if table not in suites or frame.empty:
-            continue
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=table,
-                data=data_source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(
-                    "run"
-                ),
-                suite=context.suites.add(build_suite(suites[table])),
             )
-        )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=f"devfin_{table}",
-                validation_definitions=[definition],
-                result_format=RESULT_FORMAT,
+        self._data_source = self._context.data_sources.add_pandas("devfin")
+        self._checkpoints: dict[str, Any] = {}
+        self._batches = 0
+        self._merged: dict[tuple[str, str], CheckResult] = {}
+
+    def _checkpoint(self, table: str) -> Any:
+        """The table's checkpoint, made the first time the table has rows to check."""
+        import great_expectations as gx
+
+        if table not in self._checkpoints:
+            context = self._context
+            batch = self._data_source.add_dataframe_asset(table)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=table,
+                    data=batch.add_batch_definition_whole_dataframe("run"),
+                    suite=context.suites.add(build_suite(self._suites[table])),
+                )
             )
+            self._checkpoints[table] = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"devfin_{table}",
+                    validation_definitions=[definition],
+                    result_format=RESULT_FORMAT,
+                )
+            )
+        return self._checkpoints[table]
+
+    def check(self, frames: dict[str, Any]) -> None:
+        """Run the suites on one batch of sheets: a DataFrame per table."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        self._batches += 1
+        run_name = self._run_name
+        if run_name is not None and self._batches > 1:
+            run_name = f"{run_name} (batch {self._batches})"
+        for table, frame in frames.items():
+            if table not in self._suites or frame.empty:
+                continue
+            outcome = self._checkpoint(table).run(
+                batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+            )
+            for validation in outcome.run_results.values():
+                for result in validation.results:
+                    self._merge(_check_result(table, result))
+
+    def _merge(self, result: CheckResult) -> None:
+        key = (result.suite, result.check_name)  # check names are unique in a suite
+        before = self._merged.get(key)
+        if before is None:
+            self._merged[key] = result
+            return
+        messages = [m for m in (before.message, result.message) if m]
+        self._merged[key] = dataclasses.replace(
+            before,
+            success=before.success and result.success,
+            element_count=_add(before.element_count, result.element_count),
+            unexpected_count=_add(before.unexpected_count, result.unexpected_count),
+            sample_values=(before.sample_values + result.sample_values)[:MAX_SAMPLES],
+            failing_sheets=sorted(set(before.failing_sheets) | set(result.failing_sheets)),
+            message="; ".join(dict.fromkeys(messages)) or None,
         )
-        outcome = checkpoint.run(
-            batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
-        )
-        for validation in outcome.run_results.values():
-            results += [_check_result(table, r) for r in validation.results]
-    if docs_dir is not None:
-        # Once for all suites (the site renders every result of this run): a docs action on
-        # each checkpoint would rebuild the whole site once per table.
-        context.build_data_docs(site_names=["devfin"])
-    return results
+
+    def results(self) -> list[CheckResult]:
+        """One merged result per expectation run; the Data Docs built once for all batches."""
+        if self._docs_dir is not None and self._checkpoints:
+            # Once for every suite and batch: the site renders every result of this run.
+            self._context.build_data_docs(site_names=["devfin"])
+        return list(self._merged.values())
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)
 
 
 def _check_result(suite: str, result: Any) -> CheckResult:

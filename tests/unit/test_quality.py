@@ -23,7 +23,13 @@ from devfin.quality import derive
 from devfin.records import ParsedSheet, parsed_sheet_to_json
 from devfin.samples import samples
 from devfin.sources import get_source
-from devfin.validation import CheckResult, critical_failures, load_suites, validate_tables
+from devfin.validation import (
+    CheckResult,
+    Validator,
+    critical_failures,
+    load_suites,
+    validate_tables,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SEED = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
@@ -346,3 +352,37 @@ def test_each_injected_defect_is_flagged(
     injected = {key for key, kind in defects.items() if kind == defect}
     assert injected and result.severity == "warning"
     assert set(result.failing_sheets) == injected
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+def test_a_run_validated_in_batches_gives_the_results_of_one_batch(
+    suites: dict[str, Any],
+) -> None:
+    """`validate_sheets` checks a big run in batches of whole sheets: merged, the results are
+    those of checking every sheet at once (counts added, failing sheets united)."""
+    parser = get_source("adb_pds")
+    items = [
+        _item(parser.parse(page.html, sheet_id=page.sheet_id, url=page.url), page.sheet_id,
+              page.url, page.html)
+        for page in samples("adb_pds", CORPUS_SIZES["adb_pds"], CORPUS_SEED, DEFECT_RATE)
+        if page.truth is not None
+    ]  # fmt: skip
+    whole = {(r.suite, r.check_name): r for r in _validate("adb_pds", items, suites)}
+    validator = Validator(suites)
+    for start in range(0, len(items), 60):
+        validator.check(derive(_frames("adb_pds", items[start : start + 60], LOAD_ID), RUN_DATE))
+    batched = {(r.suite, r.check_name): r for r in validator.results()}
+
+    assert batched.keys() == whole.keys()
+    assert any(not r.success for r in whole.values())  # the corpus has defects to merge
+    for key, result in whole.items():
+        merged = batched[key]
+        assert (merged.success, merged.element_count, merged.unexpected_count) == (
+            result.success,
+            result.element_count,
+            result.unexpected_count,
+        ), key
+        assert merged.failing_sheets == result.failing_sheets, key
+        assert len(merged.sample_values) == len(result.sample_values), key

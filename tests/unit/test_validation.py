@@ -39,6 +39,23 @@ def test_expectation_without_severity_is_refused(tmp_path: Path) -> None:
         load_suites(_write(tmp_path, suite))
 
 
+def test_a_check_name_used_twice_in_a_suite_is_refused(tmp_path: Path) -> None:
+    """Check names key the ledger and the merging of batches: one per expectation."""
+    expectation = {
+        "type": "expect_column_values_to_not_be_null",
+        "meta": {"check": "x present", "severity": "warning"},
+    }
+    suite = {
+        "name": "adb_projects",
+        "expectations": [
+            {**expectation, "kwargs": {"column": "x"}},
+            {**expectation, "kwargs": {"column": "y"}},
+        ],
+    }
+    with pytest.raises(QualityError, match="repeated: x present"):
+        load_suites(_write(tmp_path, suite))
+
+
 def test_unknown_expectation_is_refused(tmp_path: Path) -> None:
     from devfin.validation import build_suite
 
