@@ -10,9 +10,13 @@ A run keeps its dbt artifacts under `Settings.dbt_run_dir(run_id)`:
     nodes/<task>/run_results.json  one per dbt invocation of the marts DAG (a model, seed, test)
     build/                         the target of `devfin`'s one-process `dbt build`
     run_results.json               every node result of the run, merged
-    target/                        `dbt source freshness` (sources.json), then `dbt docs generate`
-                                   (index.html, catalog.json, manifest.json), published to
-                                   `<report dir>/dq/dbt/`
+    freshness/                     `dbt source freshness` (sources.json)
+    target/                        `dbt docs generate` (index.html, catalog.json, manifest.json),
+                                   published to `<report dir>/dq/dbt/`
+
+Each target folder starts from the saved parse of the project (`seed_partial_parse`), and the
+commands closing a run share one child process (`run_dbt_session`): dbt's start-up and parse
+are paid once, not per command.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -75,17 +80,59 @@ def run_dbt(settings: Settings, out_dir: Path, *command: str) -> subprocess.Comp
     arguments = [
         str(dbt_executable()),
         *command,
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
-        "--target-path", str(out_dir),
-        "--log-path", str(out_dir / "logs"),
-    ]  # fmt: skip
+        *_folders(settings, out_dir),
+    ]
     env = {**os.environ, **dbt_env(settings)}
     log.info("running %s", " ".join(arguments))
     completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
     for line in completed.stdout.splitlines():
         log.info("dbt: %s", line)
     return completed
+
+
+@dataclass(frozen=True)
+class DbtStep:
+    """One dbt command of a session: its arguments, the folder it writes its target and logs
+    to, and optionally a compiled manifest to start that folder from (`--no-compile`)."""
+
+    out_dir: Path
+    command: tuple[str, ...]
+    manifest_from: Path | None = None
+
+
+def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
+    """dbt commands one after another in one child process (`devfin.dbt_session`): dbt starts
+    once; returns each command's exit code."""
+    with tempfile.TemporaryDirectory(prefix="devfin-dbt-") as scratch:
+        codes_path = Path(scratch) / "exit-codes.json"
+        arguments = [sys.executable, "-m", "devfin.dbt_session", str(codes_path)]
+        for step in steps:
+            step.out_dir.mkdir(parents=True, exist_ok=True)
+            spec = {
+                "args": [*step.command, *_folders(settings, step.out_dir)],
+                "manifest_from": str(step.manifest_from) if step.manifest_from else None,
+            }
+            arguments.append(json.dumps(spec))
+        env = {**os.environ, **dbt_env(settings)}
+        described = "; ".join(f"dbt {' '.join(step.command)}" for step in steps)
+        log.info("running %s", described)
+        completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
+        for line in completed.stdout.splitlines():
+            log.info("dbt: %s", line)
+        if not codes_path.exists():
+            raise DbtError(
+                f"{described} stopped (exit {completed.returncode}):\n{completed.stderr[-2000:]}"
+            )
+        return json.loads(codes_path.read_text())
+
+
+def _folders(settings: Settings, out_dir: Path) -> tuple[str, ...]:
+    return (
+        "--project-dir", str(settings.dbt_project_dir),
+        "--profiles-dir", str(settings.dbt_project_dir),
+        "--target-path", str(out_dir),
+        "--log-path", str(out_dir / "logs"),
+    )  # fmt: skip
 
 
 # --- the manifest the DAG is drawn from ---------------------------------------------------------
@@ -174,20 +221,84 @@ def keep_node_artifacts(project_dir: Path, run_id: str, task_id: str, settings: 
 
 
 def build_marts(
-    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now, full: bool = False
 ) -> dict[str, int]:
-    """`dbt build` the whole project in one invocation, then what `record_dbt_run` does: the
-    one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task."""
+    """`dbt build` the project in one invocation, then what `record_dbt_run` does: the
+    one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task.
+
+    When neither the staging tables nor the project changed since the last full build on this
+    warehouse (`FULL_BUILD_STAMP`), and `full` is not asked for, only the models reading the
+    audit tables (the data-quality scorecard) and their tests are built: the other marts would
+    come out the same.
+    """
     from devfin.pipeline import open_warehouse
 
-    with open_warehouse(settings):
-        pass  # the staging tables dbt reads from must exist even before the first load
-    build_dir = settings.dbt_run_dir(load_id) / "build"
+    with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
+        stamp = {
+            "project": project_fingerprint(settings),
+            "warehouse": hashlib.sha256(settings.warehouse_url.encode()).hexdigest()[:16],
+            "staging": staging_state(engine),
+        }
+    stamp_path = settings.data_dir / "dbt" / FULL_BUILD_STAMP
+    audit_only = not full and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp
+    run_dir = settings.dbt_run_dir(load_id)
+    build_dir = run_dir / "build"
     shutil.rmtree(build_dir, ignore_errors=True)
-    build = run_dbt(settings, build_dir, "build")
-    if build.returncode != 0 and not (build_dir / "run_results.json").exists():
-        raise DbtError(f"dbt build failed (exit {build.returncode}):\n{build.stderr[-2000:]}")
-    return record_dbt_run(load_id, settings, clock)
+    seed_partial_parse(settings, build_dir)
+    if audit_only:
+        log.info("staging and the dbt project unchanged since the last full build: building"
+                 " only what reads the audit tables (%s)", AUDIT_SELECTOR)  # fmt: skip
+        build = DbtStep(build_dir, ("build", "--select", AUDIT_SELECTOR))
+    else:
+        build = DbtStep(build_dir, ("build",))
+    closing = _closing_steps(settings, run_dir, docs=not audit_only)
+    # The docs reuse the build's compiled manifest instead of compiling the project again.
+    if len(closing) > 1:
+        closing[1] = DbtStep(
+            closing[1].out_dir,
+            ("docs", "generate", "--static", "--no-compile"),
+            manifest_from=build_dir / "manifest.json",
+        )
+    build_code, *closing_codes = run_dbt_session(settings, build, *closing)
+    if build_code != 0 and not (build_dir / "run_results.json").exists():
+        raise DbtError(f"dbt build failed (exit {build_code}): see {build_dir / 'logs'}")
+    stamp_path.unlink(missing_ok=True)
+    marts = _record(load_id, settings, clock, closing_codes)
+    if not audit_only:  # only a full build that passed vouches for every mart
+        stamp_path.write_text(json.dumps(stamp))
+    return marts
+
+
+FULL_BUILD_STAMP = "full-build.json"
+AUDIT_SELECTOR = "source:audit+"
+
+
+def staging_state(engine: Any) -> dict[str, list[Any]]:
+    """What identifies the contents of the staging tables: each one's row count and latest run
+    id. Staging only ever gains rows (a sheet version is loaded once, by one run)."""
+    import sqlalchemy as sa
+
+    from devfin import warehouse
+
+    with engine.connect() as conn:
+        return {
+            name: [
+                str(value) if value is not None else None
+                for value in conn.execute(
+                    sa.select(sa.func.count(), sa.func.max(table.c.load_id))
+                ).one()
+            ]
+            for name, table in sorted(warehouse.STAGING_TABLES.items())
+        }
+
+
+def seed_partial_parse(settings: Settings, out_dir: Path) -> None:
+    """Start a dbt target folder with the saved parse of the project as it is now
+    (`dbt_manifest`), so dbt parses only what changed since (nothing, usually)."""
+    saved = dbt_manifest(settings).with_name("partial_parse.msgpack")
+    if saved.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, out_dir / saved.name)
 
 
 # The marts DAG around its one task per mart (Cosmos): one dbt invocation builds the layers
@@ -203,10 +314,9 @@ DAG_STEPS: dict[str, tuple[str, ...]] = {
 def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
     """One of the marts DAG's own dbt invocations (`DAG_STEPS`), its artifacts kept with the
     run's; raises DbtError naming the failed nodes."""
-    from devfin.pipeline import open_warehouse
+    from devfin.pipeline import ensure_warehouse
 
-    with open_warehouse(settings):
-        pass  # the staging tables dbt reads from must exist even before the first load
+    ensure_warehouse(settings)  # the staging tables dbt reads from must exist before any load
     out_dir = settings.dbt_run_dir(load_id) / "nodes" / step
     shutil.rmtree(out_dir, ignore_errors=True)
     completed = run_dbt(settings, out_dir, *DAG_STEPS[step])
@@ -226,28 +336,47 @@ def record_dbt_run(
     load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> dict[str, int]:
     """Close a dbt run: merge the results of its invocations into `run_results.json`, run
-    `dbt source freshness` and `dbt docs generate`, write every dbt test and freshness result
-    into `audit.dq_results` (source `dbt`) beside the GX checks, and publish the docs.
+    `dbt source freshness` and `dbt docs generate` (one child process), write every dbt test
+    and freshness result into `audit.dq_results` (source `dbt`) beside the GX checks, and
+    publish the docs.
 
     Returns the marts and their row counts; when a node failed, raises DbtError after the
     ledger is written, so "what failed in run X" is answered either way.
     """
+    from devfin.pipeline import ensure_warehouse
+
+    ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
+    steps = _closing_steps(settings, settings.dbt_run_dir(load_id), docs=True)
+    return _record(load_id, settings, clock, run_dbt_session(settings, *steps))
+
+
+def _closing_steps(settings: Settings, run_dir: Path, docs: bool) -> list[DbtStep]:
+    """`dbt source freshness` into `freshness/`, then (with `docs`) `dbt docs generate` into
+    `target/`, each folder started from the saved parse."""
+    steps = [DbtStep(run_dir / "freshness", ("source", "freshness"))]
+    if docs:
+        steps.append(DbtStep(run_dir / "target", ("docs", "generate", "--static")))
+    for step in steps:
+        shutil.rmtree(step.out_dir, ignore_errors=True)
+        seed_partial_parse(settings, step.out_dir)
+    return steps
+
+
+def _record(
+    load_id: str, settings: Settings, clock: Callable[[], datetime], closing_codes: list[int]
+) -> dict[str, int]:
+    """The ledger, the docs and the verdict of a dbt run, once its closing steps ran."""
     from devfin import warehouse
     from devfin.pipeline import open_warehouse
 
     run_dir = settings.dbt_run_dir(load_id)
+    freshness_code, *docs_code = closing_codes
     results = merge_run_results(run_dir)
     target = run_dir / "target"
-    shutil.rmtree(target, ignore_errors=True)
-    with open_warehouse(settings):
-        pass  # dbt below reads the warehouse; its schema must exist
-    # One target folder: the second command parses only what changed since the first.
-    freshness = run_dbt(settings, target, "source", "freshness")
-    docs = run_dbt(settings, target, "docs", "generate", "--static")
-    nodes = _manifest_nodes(target / "manifest.json", run_dir / "build" / "manifest.json")
+    nodes = _manifest_nodes(run_dir / "build" / "manifest.json", target / "manifest.json")
     now = clock()
     ledger = dbt_test_rows(results, nodes, load_id, now) + freshness_rows(
-        target / "sources.json", load_id, now
+        run_dir / "freshness" / "sources.json", load_id, now
     )
     with open_warehouse(settings) as engine:
         with engine.begin() as conn:
@@ -257,11 +386,13 @@ def record_dbt_run(
             )
             warehouse.insert_rows(conn, table, ledger)
         marts = warehouse.table_counts(engine, "marts")
-    if docs.returncode == 0:
+    if not docs_code:
+        log.info("dbt docs: the published docs stay (only the audit models were built)")
+    elif docs_code[0] == 0:
         log.info("dbt docs: %s", publish_docs(target, settings))
     else:
-        log.warning("dbt docs generate failed (exit %s): docs not published", docs.returncode)
-    if freshness.returncode != 0:
+        log.warning("dbt docs generate failed (exit %s): docs not published", docs_code[0])
+    if freshness_code != 0:
         log.warning("dbt source freshness reports stale sources: see audit.dq_results")
     failed = [r for r in results if r["status"] in FAILED]
     if failed or not results:

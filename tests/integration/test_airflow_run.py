@@ -118,7 +118,7 @@ def test_dbt_artifacts_kept_per_run(airflow_run, marts_run_dir, dbt_manifest) ->
     ran = {r["unique_id"] for r in results}
     models = {u for u, n in dbt_manifest["nodes"].items() if n["resource_type"] == "model"}
     assert models <= ran
-    assert (marts_run_dir / "target" / "sources.json").is_file()  # dbt source freshness
+    assert (marts_run_dir / "freshness" / "sources.json").is_file()  # dbt source freshness
 
 
 def test_dbt_results_in_the_ledger(airflow_run, marts_run_dir) -> None:
