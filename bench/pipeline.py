@@ -36,6 +36,7 @@ from devfin.settings import Settings, load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import postgres_warehouse
+from naive import run_peer
 from parse import cpu_name
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -63,15 +64,16 @@ def stage(name: str, sheets: int, call: Callable[[], Any]) -> Any:
 
 
 def edit_sheets(folder: Path, fraction: float) -> int:
-    """Change `fraction` of the generated pages: a new paragraph in each one's description,
-    so the next run finds a new version of each."""
-    pages = sorted(p for p in folder.rglob("*") if p.suffix in (".html", ".txt"))
-    step = max(1, round(1 / fraction)) if fraction else 0
+    """Change `fraction` of the generated pages of each source: a word added to the first
+    value (`</dd>` on ADB pages, `</p>` on CDIA ones), so the next run finds a new version."""
     edited = 0
-    for index, page in enumerate(pages):
-        if step and index % step == 0:
+    step = max(1, round(1 / fraction)) if fraction else 0
+    for source in SOURCES:
+        pages = sorted(p for p in (folder / source).iterdir() if p.suffix in (".html", ".txt"))
+        for page in pages[::step] if step else []:
             body = page.read_text(encoding="utf-8")
-            page.write_text(body.replace("</dd>", " Revised.</dd>", 1), encoding="utf-8")
+            end = "</dd>" if "</dd>" in body else "</p>"
+            page.write_text(body.replace(end, f" Revised.{end}", 1), encoding="utf-8")
             edited += 1
     return edited
 
@@ -104,9 +106,65 @@ def run(label: str, settings: Settings, per_source: dict[str, int], with_dbt: bo
     return seconds
 
 
+def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
+    """The naive peer (`bench/naive.py`) and devfin on the same `sheets` pages, each into an
+    empty warehouse of this kind: devfin's fetch + parse + load against the peer's parse +
+    to_sql, and devfin with its checks (validate) too."""
+    pages_dir = root / "peer" / "sheets"
+    if not pages_dir.exists():
+        for source in SOURCES:
+            pages = sorted((root / "sheets" / source).glob("*.html"))[: sheets // len(SOURCES)]
+            (pages_dir / source).mkdir(parents=True)
+            for page in pages:
+                shutil.copyfile(page, pages_dir / source / page.name)
+    pages = sorted(pages_dir.rglob("*.html"))
+    folder = root / "peer" / kind
+    print(f"  naive peer vs devfin on the same {len(pages):,} sheets", flush=True)
+    with warehouse_url(kind, folder / "naive", admin_url) as url:
+        naive = run_peer(pages, url)
+    print(
+        f"    naive: BeautifulSoup html.parser {naive.parse_seconds:.2f} s + to_sql"
+        f" {naive.insert_seconds:.2f} s ({naive.rows:,} rows) = {naive.seconds:.2f} s",
+        flush=True,
+    )
+    with warehouse_url(kind, folder / "devfin", admin_url) as url:
+        settings = dataclasses.replace(
+            load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+            warehouse_url=url,
+            sample_dir=pages_dir,
+            data_dir=folder / "data",
+            archive_url=str(folder / "archive"),
+            report_dir=folder / "reports",
+        )
+        seconds = dict.fromkeys(("fetch", "parse", "validate", "load"), 0.0)
+        for source in SOURCES:
+            for name, call in (
+                ("fetch", lambda s: (pipeline.discover_sheets(s, "peer", settings),
+                                     pipeline.fetch_sheets(s, "peer", settings))),
+                ("parse", lambda s: pipeline.parse_sheets(s, "peer", settings)),
+                ("validate", lambda s: pipeline.validate_sheets(s, "peer", settings)),
+                ("load", lambda s: pipeline.load_sheets(s, "peer", settings)),
+            ):  # fmt: skip
+                started = time.perf_counter()
+                call(source)
+                seconds[name] += time.perf_counter() - started
+    same_work = seconds["fetch"] + seconds["parse"] + seconds["load"]
+    print(
+        "    devfin: " + ", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()),
+        flush=True,
+    )
+    print(
+        f"    fetch + parse + load {same_work:.2f} s: {naive.seconds / same_work:.1f}x faster"
+        f" than the peer; with the GX checks too {sum(seconds.values()):.2f} s:"
+        f" {naive.seconds / sum(seconds.values()):.1f}x",
+        flush=True,
+    )
+
+
 @contextmanager
 def warehouse_url(kind: str, folder: Path, admin_url: str) -> Iterator[str]:
     if kind == "duckdb":
+        folder.mkdir(parents=True, exist_ok=True)
         yield f"duckdb:///{folder / 'devfin.duckdb'}"
         return
     with postgres_warehouse(admin_url) as url:
@@ -121,6 +179,7 @@ def main() -> None:
     options.add_argument("--changed", type=float, default=0.01, help="share edited for run 3")
     options.add_argument("--warehouse", action="append", choices=("duckdb", "postgres"))
     options.add_argument("--skip-dbt", action="store_true")
+    options.add_argument("--peer-sheets", type=int, default=1000, help="0: no naive peer")
     options.add_argument(
         "--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
@@ -155,6 +214,8 @@ def main() -> None:
                     report_dir=folder / "reports",
                 )
                 print(f"{kind}", flush=True)
+                if args.peer_sheets:
+                    peer(kind, root, args.peer_sheets, args.postgres_admin)
                 run("cold", settings, per_source, not args.skip_dbt)
                 run("unchanged", settings, per_source, not args.skip_dbt)
                 edited = edit_sheets(sheets, args.changed)

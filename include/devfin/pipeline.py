@@ -14,7 +14,6 @@ passes only the source and run id, and a re-run of a task gives the same result:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import itertools
 import json
@@ -35,7 +34,7 @@ from sqlalchemy.engine import Engine
 from devfin import drift, warehouse
 from devfin.archive import Archive
 from devfin.discovery import load_plans, unique
-from devfin.errors import DevfinError, ParseError
+from devfin.errors import DevfinError
 from devfin.fetching import (
     FetchResult,
     Known,
@@ -46,6 +45,7 @@ from devfin.fetching import (
     utc_now,
 )
 from devfin.marts import DbtError  # noqa: F401  (raised by build_marts; importable from here)
+from devfin.parsing import json_line, parse_one
 from devfin.quality import derive
 from devfin.records import (
     RECORD_TYPES,
@@ -53,10 +53,8 @@ from devfin.records import (
     as_dict,
     column_types,
     parsed_sheet_from_json,
-    parsed_sheet_to_json,
 )
 from devfin.settings import Settings
-from devfin.sources import get_source
 from devfin.validation import CheckResult, Validator, critical_failures, load_suites
 
 log = logging.getLogger(__name__)
@@ -91,7 +89,7 @@ def _write_jsonl(path: Path, items: Iterable[dict[str, Any]]) -> int:
     """Write items as JSON lines, atomically; returns how many were written."""
     with _jsonl_writer(path) as out:
         for item in items:
-            out.write(_json_line(item))
+            out.write(json_line(item))
         return out.count
 
 
@@ -99,10 +97,6 @@ def _fields(record: Any) -> dict[str, Any]:
     """A flat dataclass (a SheetRef, a FetchResult) as a dict: `dataclasses.asdict` deep-copies
     every value, which costs more than the fetch itself of a sheet read from disk."""
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
-
-
-def _json_line(item: dict[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False, default=str) + "\n"
 
 
 class _Lines:
@@ -119,7 +113,7 @@ class _Lines:
 
 @contextmanager
 def _jsonl_writer(path: Path) -> Iterator[_Lines]:
-    """Lines (from `_json_line`) written to `path`, which appears whole when the block ends
+    """Lines (from `json_line`) written to `path`, which appears whole when the block ends
     well: the file is written under a temporary name and renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".partial")
@@ -326,7 +320,7 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
         _jsonl_writer(run_dir / "parse_failures.jsonl") as failed,
     ):
         outcomes = (
-            pool.map(_parse_one, jobs, chunksize=PARSE_CHUNK) if pool else map(_parse_one, jobs)
+            pool.map(parse_one, jobs, chunksize=PARSE_CHUNK) if pool else map(parse_one, jobs)
         )
         for number, (ok, line) in enumerate(outcomes, start=1):
             (parsed if ok else failed).write(line)
@@ -345,35 +339,6 @@ def _parse_pool(workers: int, sheets: int) -> Iterator[ProcessPoolExecutor | Non
     # spawn, not fork: the caller may be a threaded process (an Airflow task, its heartbeat).
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool
-
-
-@functools.cache
-def _archive(url: str) -> Archive:
-    """One Archive per URL per process (a worker parses many sheets)."""
-    return Archive(url)
-
-
-def _parse_one(job: tuple[str, str, str, str, str, str]) -> tuple[bool, str]:
-    """One sheet: (True, its parsed item) or (False, the failure to quarantine), as a JSON line
-    made here, in the worker, so the parent only writes it out."""
-    source, archive_url, sheet_id, version, url, fetched_at = job
-    meta = {
-        "sheet_id": sheet_id,
-        "sheet_version": version,
-        "source_url": url,
-        "fetched_at": fetched_at,
-    }
-    try:
-        body = _archive(archive_url).get(version)
-        sheet = get_source(source).parse(body, sheet_id=sheet_id, url=url)
-    except ParseError as error:
-        log.warning("%s: quarantined at parse: %s", source, error)
-        return False, _json_line({**meta, "reason_code": error.reason, "message": str(error)})
-    except Exception as error:  # a parser bug must cost one sheet, not the run
-        log.exception("%s: parser failed on sheet %s (%s)", source, sheet_id, url)
-        message = f"parser error {type(error).__name__}: {error} (sheet {sheet_id})"
-        return False, _json_line({**meta, "reason_code": "parser_error", "message": message})
-    return True, _json_line({**meta, "sheet": parsed_sheet_to_json(sheet)})
 
 
 # --- validate ----------------------------------------------------------------------------------

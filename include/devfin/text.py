@@ -58,10 +58,13 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.translate(_NO_BREAK_SPACES).replace(DOUBLED_APOSTROPHE, "'")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
-    # Paragraph breaks are content: keep them, but at most one blank line between paragraphs.
-    text = _BLANK_LINE_RUN.sub("\n\n", "\n".join(lines)).strip()
+    if "\n" in text or "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+        # Paragraph breaks are content: keep them, but at most one blank line between them.
+        text = _BLANK_LINE_RUN.sub("\n\n", "\n".join(lines)).strip()
+    else:  # one line, most values: only its spaces to collapse
+        text = _HORIZONTAL_SPACE.sub(" ", text).strip()
     return None if text in _EMPTY_MARKERS else text
 
 
