@@ -1,16 +1,20 @@
 """The whole pipeline at scale: N generated sheets through the stage functions the DAGs call.
 
     .venv/bin/python bench/pipeline.py [--sheets 10000] [--warehouse duckdb --warehouse postgres]
-                                       [--changed 0.01] [--defect-rate 0.1] [--skip-dbt]
+        [--changed 0.01] [--defect-rate 0.1] [--skip-dbt] [--cold-only] [--peer-sheets 1000]
 
 Generates N sheets (half per source, issue 3 generator, not timed) into a temporary folder, then
 per warehouse runs three loads, each stage as the DAG's task calls it (discover + fetch, parse,
-validate, load per source; then dbt build) and prints per stage wall seconds, sheets/s and the
-peak RSS of this process and its children (dbt) so far:
+validate, load per source; then the marts, `build_marts`) and prints per stage wall seconds,
+sheets/s, the peak RSS of this process, the RSS of the parse workers, and the peak RSS of the
+largest finished child (dbt):
   1. cold: an empty warehouse;
   2. unchanged: the same sheets again (change detection: nothing is parsed or loaded);
   3. changed: 1 % of the sheets edited (one new version each).
+Then the naive peer (`bench/naive.py`: BeautifulSoup + to_sql) and devfin on the same
+`--peer-sheets` pages, each into an empty warehouse, and the ratio.
 DuckDB goes into a temporary file; PostgreSQL into a throwaway database dropped after.
+Warnings (sheets quarantined at parse, by design of the corpus) go to stderr.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from devfin import pipeline
 from devfin.samples import SOURCES, write_corpus
 from devfin.settings import Settings, load_settings
@@ -42,22 +48,25 @@ from parse import cpu_name
 REPO_DIR = Path(__file__).resolve().parents[1]
 
 
-def peak_rss_mib() -> tuple[float, float]:
-    """Peak resident memory of this process, and of its largest finished child, in MiB."""
+def memory_mib() -> tuple[float, float, float]:
+    """Peak resident memory of this process; resident memory of its live children now (the
+    parse workers, which live as long as this process); peak of its largest finished child
+    (dbt). In MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
+    live = sum(child.memory_info().rss for child in psutil.Process().children(recursive=True))
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, live / 2**20, finished
 
 
 def stage(name: str, sheets: int, call: Callable[[], Any]) -> Any:
     started = time.perf_counter()
     result = call()
     seconds = time.perf_counter() - started
-    own, children = peak_rss_mib()
+    own, live, finished = memory_mib()
     rate = f"{sheets / seconds:10,.0f}/s" if sheets else " " * 12
     print(
-        f"    {name:<24} {seconds:8.2f} s {rate}   peak RSS {own:6,.0f} MiB"
-        f" (children {children:,.0f} MiB)",
+        f"    {name:<20} {seconds:7.2f} s {rate}   peak RSS {own:5,.0f} MiB, workers"
+        f" {live:4,.0f} MiB, dbt {finished:4,.0f} MiB",
         flush=True,
     )
     return result
@@ -179,6 +188,7 @@ def main() -> None:
     options.add_argument("--changed", type=float, default=0.01, help="share edited for run 3")
     options.add_argument("--warehouse", action="append", choices=("duckdb", "postgres"))
     options.add_argument("--skip-dbt", action="store_true")
+    options.add_argument("--cold-only", action="store_true", help="no unchanged, changed runs")
     options.add_argument("--peer-sheets", type=int, default=1000, help="0: no naive peer")
     options.add_argument(
         "--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -214,13 +224,14 @@ def main() -> None:
                     report_dir=folder / "reports",
                 )
                 print(f"{kind}", flush=True)
-                if args.peer_sheets:
-                    peer(kind, root, args.peer_sheets, args.postgres_admin)
                 run("cold", settings, per_source, not args.skip_dbt)
-                run("unchanged", settings, per_source, not args.skip_dbt)
-                edited = edit_sheets(sheets, args.changed)
-                print(f"  edited {edited:,} sheets", flush=True)
-                run("changed", settings, per_source, not args.skip_dbt)
+                if not args.cold_only:
+                    run("unchanged", settings, per_source, not args.skip_dbt)
+                    edited = edit_sheets(sheets, args.changed)
+                    print(f"  edited {edited:,} sheets", flush=True)
+                    run("changed", settings, per_source, not args.skip_dbt)
+            if args.peer_sheets:  # last: its memory is not the pipeline's
+                peer(kind, root, args.peer_sheets, args.postgres_admin)
 
 
 if __name__ == "__main__":

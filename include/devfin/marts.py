@@ -227,9 +227,10 @@ def build_marts(
     one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task.
 
     When neither the staging tables nor the project changed since the last full build on this
-    warehouse (`FULL_BUILD_STAMP`), and `full` is not asked for, only the models reading the
-    audit tables (the data-quality scorecard) and their tests are built: the other marts would
-    come out the same.
+    warehouse (`FULL_BUILD_STAMP`), and `full` is not asked for, nothing is built: every mart
+    would come out the same, and the one that reads the audit tables each run writes, the
+    data-quality scorecard, is a view. Source freshness is checked either way. The docs are
+    generated only when the project changed since they were published.
     """
     from devfin.pipeline import open_warehouse
 
@@ -240,20 +241,20 @@ def build_marts(
             "staging": staging_state(engine),
         }
     stamp_path = settings.data_dir / "dbt" / FULL_BUILD_STAMP
-    audit_only = not full and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp
+    unchanged = not full and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp
+    published = docs_dir(settings) / DOCS_FINGERPRINT
+    docs = not (published.exists() and published.read_text() == stamp["project"])
     run_dir = settings.dbt_run_dir(load_id)
     build_dir = run_dir / "build"
     shutil.rmtree(build_dir, ignore_errors=True)
+    closing = _closing_steps(settings, run_dir, docs=docs and not unchanged)
+    if unchanged:
+        log.info("staging and the dbt project unchanged since the last full build: no mart to"
+                 " rebuild; checking source freshness")  # fmt: skip
+        return _record(load_id, settings, clock, run_dbt_session(settings, *closing), built=False)
     seed_partial_parse(settings, build_dir)
-    if audit_only:
-        log.info("staging and the dbt project unchanged since the last full build: building"
-                 " only what reads the audit tables (%s)", AUDIT_SELECTOR)  # fmt: skip
-        build = DbtStep(build_dir, ("build", "--select", AUDIT_SELECTOR))
-    else:
-        build = DbtStep(build_dir, ("build",))
-    closing = _closing_steps(settings, run_dir, docs=not audit_only)
-    # The docs reuse the build's compiled manifest instead of compiling the project again.
-    if len(closing) > 1:
+    build = DbtStep(build_dir, ("build",))
+    if len(closing) > 1:  # the docs reuse the build's compiled manifest: no second compile
         closing[1] = DbtStep(
             closing[1].out_dir,
             ("docs", "generate", "--static", "--no-compile"),
@@ -264,13 +265,12 @@ def build_marts(
         raise DbtError(f"dbt build failed (exit {build_code}): see {build_dir / 'logs'}")
     stamp_path.unlink(missing_ok=True)
     marts = _record(load_id, settings, clock, closing_codes)
-    if not audit_only:  # only a full build that passed vouches for every mart
-        stamp_path.write_text(json.dumps(stamp))
+    stamp_path.write_text(json.dumps(stamp))  # a full build that passed vouches for every mart
     return marts
 
 
 FULL_BUILD_STAMP = "full-build.json"
-AUDIT_SELECTOR = "source:audit+"
+DOCS_FINGERPRINT = "project-fingerprint"  # beside the published docs: the project they show
 
 
 def staging_state(engine: Any) -> dict[str, list[Any]]:
@@ -363,9 +363,14 @@ def _closing_steps(settings: Settings, run_dir: Path, docs: bool) -> list[DbtSte
 
 
 def _record(
-    load_id: str, settings: Settings, clock: Callable[[], datetime], closing_codes: list[int]
+    load_id: str,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    closing_codes: list[int],
+    built: bool = True,
 ) -> dict[str, int]:
-    """The ledger, the docs and the verdict of a dbt run, once its closing steps ran."""
+    """The ledger, the docs and the verdict of a dbt run, once its closing steps ran (`built`:
+    the run built models; else it only checked source freshness)."""
     from devfin import warehouse
     from devfin.pipeline import open_warehouse
 
@@ -387,7 +392,7 @@ def _record(
             warehouse.insert_rows(conn, table, ledger)
         marts = warehouse.table_counts(engine, "marts")
     if not docs_code:
-        log.info("dbt docs: the published docs stay (only the audit models were built)")
+        log.info("dbt docs: the published docs stay (the project is the one they show)")
     elif docs_code[0] == 0:
         log.info("dbt docs: %s", publish_docs(target, settings))
     else:
@@ -395,7 +400,7 @@ def _record(
     if freshness_code != 0:
         log.warning("dbt source freshness reports stale sources: see audit.dq_results")
     failed = [r for r in results if r["status"] in FAILED]
-    if failed or not results:
+    if failed or (built and not results):
         raise DbtError(f"dbt run {load_id} failed: {_failures(failed, run_dir)}")
     log.info("marts built: %s", ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
     return marts
@@ -513,7 +518,8 @@ def freshness_rows(path: Path, load_id: str, now: datetime) -> list[dict[str, An
 
 def publish_docs(docs_target: Path, settings: Settings) -> Path:
     """Replace the published dbt docs with those of `docs_target` at once; returns the folder.
-    `static_index.html` holds the manifest and catalog inline, so it opens from disk too."""
+    `static_index.html` holds the manifest and catalog inline, so it opens from disk too;
+    `DOCS_FINGERPRINT` names the project they show (`project_fingerprint`)."""
     published = docs_dir(settings)
     published.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(dir=published.parent, prefix=".dbt-partial-"))
@@ -521,6 +527,7 @@ def publish_docs(docs_target: Path, settings: Settings) -> Path:
     for name in DOCS_FILES:
         if (docs_target / name).exists():
             shutil.copyfile(docs_target / name, fresh / name)
+    (fresh / DOCS_FINGERPRINT).write_text(project_fingerprint(settings))
     retired = published.parent / f".dbt-retired-{fresh.name}"
     if published.exists():
         published.rename(retired)

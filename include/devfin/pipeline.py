@@ -14,6 +14,7 @@ passes only the source and run id, and a re-run of a task gives the same result:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -22,6 +23,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -336,9 +338,26 @@ def _parse_pool(workers: int, sheets: int) -> Iterator[ProcessPoolExecutor | Non
     if workers <= 1 or sheets < PARALLEL_PARSE_MIN_SHEETS:
         yield None
         return
-    # spawn, not fork: the caller may be a threaded process (an Airflow task, its heartbeat).
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = _worker_pool(workers)
+    try:
         yield pool
+    except BrokenProcessPool:  # a worker died: the next parse starts a new pool
+        _worker_pool.cache_clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+@functools.cache
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Parse workers kept for the life of this process: a run parses one source after another,
+    and starting workers costs more than parsing a small source takes.
+
+    They fork from a forkserver, a fresh single-threaded process that imported the parsers once,
+    never from this process, which may run threads (an Airflow task and its heartbeat).
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["devfin.parsing"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 # --- validate ----------------------------------------------------------------------------------

@@ -163,6 +163,9 @@ def test_second_run_changes_no_row(settings, first_run) -> None:
     for counts in second["sources"].values():
         assert counts["sheets_loaded"] == 0
         assert counts["sheets_unchanged"] == counts["sheets_fetched"]
+    # Nothing new in staging, the same project: dbt built nothing, it only checked freshness.
+    assert not (settings.dbt_run_dir("e2e-2") / "build").exists()
+    assert (settings.dbt_run_dir("e2e-2") / "freshness" / "sources.json").is_file()
 
 
 def test_gx_data_docs_published_next_to_the_report(settings, first_run) -> None:

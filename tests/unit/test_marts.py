@@ -111,7 +111,9 @@ def test_docs_published_at_once(tmp_path: Path, settings: Settings) -> None:
         "catalog.json",
         "index.html",
         "manifest.json",
+        "project-fingerprint",
         "static_index.html",
     ]
+    assert (published / "project-fingerprint").read_text() == project_fingerprint(settings)
     assert (published / "index.html").read_text() == "second"
     assert [p.name for p in published.parent.iterdir()] == ["dbt"]  # no partial folder left

@@ -1,5 +1,9 @@
 -- The data-quality scorecard: per run and source, the sheets fetched, loaded and quarantined, the
 -- checks passed and failed (GX suites and earlier dbt builds), and the fill rates of the fields.
+-- A view, unlike the other marts: every run writes the audit tables, also a run that loads no new
+-- sheet version and so rebuilds no mart (devfin.marts.build_marts); the scorecard shows it at once.
+{{ config(materialized='view') }}
+
 with
 
 load_runs as (
