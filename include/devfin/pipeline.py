@@ -14,7 +14,6 @@ passes only the source and run id, and a re-run of a task gives the same result:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import itertools
 import json
@@ -28,7 +27,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -60,6 +59,7 @@ from devfin.settings import Settings
 from devfin.validation import CheckResult, Validator, critical_failures, load_suites
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 PROGRESS_EVERY = 500
 
 
@@ -138,7 +138,7 @@ def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def _batched(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Items in lists of `size` (the last one shorter); itertools.batched is Python 3.12+."""
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
@@ -196,41 +196,45 @@ def fetch_sheets(
     source: str, load_id: str, settings: Settings, batch: int | None = None
 ) -> dict[str, int]:
     """Fetch one batch of the discovered sheets (all of them when `batch` is None), archive
-    each body, and record each sheet's outcome in `raw.fetches`."""
+    each body, and record each sheet's outcome in `raw.fetches`, `settings.stream_batch_size`
+    sheets at a time."""
     run_dir = settings.run_dir(source, load_id)
     refs = [SheetRef(**item) for item in _read_jsonl(run_dir / "refs.jsonl")]
     if batch is not None:
         refs = batches(refs, settings.fetch_batch_size)[batch]
-    ids = [ref.sheet_id for ref in refs]
-    with open_warehouse(settings) as engine:
-        with engine.connect() as conn:
-            known = _known_versions(conn, source, ids)
-        results = list(
-            sheet_source(source, settings).fetch(refs, known, Archive(settings.archive_url))
-        )
-        _write_jsonl(
-            run_dir / f"fetched-{'all' if batch is None else batch}.jsonl",
-            map(_fields, results),
-        )
-        with engine.begin() as conn:
-            fetches = warehouse.fetches
-            conn.execute(
-                fetches.delete().where(
-                    (fetches.c.load_id == load_id)
-                    & (fetches.c.source == source)
-                    & fetches.c.sheet_id.in_(ids)
+    fetcher = sheet_source(source, settings)
+    archive = Archive(settings.archive_url)
+    outcomes = Counter[str]()
+    name = f"fetched-{'all' if batch is None else batch}.jsonl"
+    with open_warehouse(settings) as engine, _jsonl_writer(run_dir / name) as out:
+        for chunk in _batched(refs, settings.stream_batch_size):
+            ids = [ref.sheet_id for ref in chunk]
+            with engine.connect() as conn:
+                known = _known_versions(conn, source, ids)
+            results = list(fetcher.fetch(chunk, known, archive))
+            for result in results:
+                out.write(json_line(_fields(result)))
+            with engine.begin() as conn:
+                fetches = warehouse.fetches
+                conn.execute(
+                    fetches.delete().where(
+                        (fetches.c.load_id == load_id)
+                        & (fetches.c.source == source)
+                        & fetches.c.sheet_id.in_(ids)
+                    )
                 )
-            )
-            rows = [
-                {
-                    "load_id": load_id,
-                    **_fields(r),
-                    "retry_history": warehouse.dumps(r.retry_history),
-                }
-                for r in results
-            ]
-            warehouse.insert_rows(conn, fetches, rows)
-    outcomes = Counter(r.outcome for r in results)
+                rows = [
+                    {
+                        "load_id": load_id,
+                        **_fields(r),
+                        "retry_history": warehouse.dumps(r.retry_history),
+                    }
+                    for r in results
+                ]
+                warehouse.insert_rows(conn, fetches, rows)
+            outcomes.update(r.outcome for r in results)
+            if len(refs) > len(chunk):
+                log.info("%s: fetched %d of %d sheets", source, outcomes.total(), len(refs))
     log.info("%s: %s", source, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     return dict(outcomes)
 
@@ -342,22 +346,33 @@ def _parse_pool(workers: int, sheets: int) -> Iterator[ProcessPoolExecutor | Non
     try:
         yield pool
     except BrokenProcessPool:  # a worker died: the next parse starts a new pool
-        _worker_pool.cache_clear()
+        _POOLS.pop(workers, None)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
 
 
-@functools.cache
+def release_parse_workers() -> None:
+    """Stop the parse workers this process kept (the next parse starts new ones)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}  # parse workers kept, by their number
+
+
 def _worker_pool(workers: int) -> ProcessPoolExecutor:
     """Parse workers kept for the life of this process: a run parses one source after another,
     and starting workers costs more than parsing a small source takes.
 
-    They fork from a forkserver, a fresh single-threaded process that imported the parsers once,
+    They fork from a forkserver, a fresh single-threaded process that imported only the parsers,
     never from this process, which may run threads (an Airflow task and its heartbeat).
+    `release_parse_workers` stops them (`build_marts` does: dbt needs their memory more).
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["devfin.parsing"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+    if workers not in _POOLS:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["devfin.parsing"])
+        _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
+    return _POOLS[workers]
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -716,6 +731,7 @@ def build_marts(
     The marts DAG does the same task by task; see `devfin.marts`."""
     from devfin.marts import build_marts as build
 
+    release_parse_workers()  # idle until the next run's parse: their memory goes to dbt
     return build(load_id, settings, clock)
 
 

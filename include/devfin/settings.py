@@ -40,7 +40,7 @@ class Settings:
     http_respect_robots: bool = True
     fetch_batch_size: int = 100
     parse_workers: int = 1  # processes parsing sheets side by side
-    stream_batch_size: int = 5000  # sheets validated and loaded at a time (memory stays flat)
+    stream_batch_size: int = 2500  # sheets validated and loaded at a time (memory stays flat)
 
     @property
     def warehouse_kind(self) -> str:
@@ -110,7 +110,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         http_respect_robots=_flag(env, "DEVFIN_HTTP_RESPECT_ROBOTS", True),
         fetch_batch_size=_number(env, "DEVFIN_FETCH_BATCH_SIZE", 100, int),
         parse_workers=_number(env, "DEVFIN_PARSE_WORKERS", os.cpu_count() or 1, int),
-        stream_batch_size=_number(env, "DEVFIN_STREAM_BATCH_SIZE", 5000, int),
+        stream_batch_size=_number(env, "DEVFIN_STREAM_BATCH_SIZE", 2500, int),
         sample_dir=Path(env.get("DEVFIN_SAMPLE_DIR") or repo_dir / "include" / "sample_data"),
         report_dir=Path(env.get("DEVFIN_REPORT_DIR") or repo_dir / "reports"),
         dbt_project_dir=Path(env.get("DEVFIN_DBT_PROJECT_DIR") or repo_dir / "dbt"),

@@ -3,11 +3,11 @@
 ingest runs spread over both workers, their Assets schedule the marts DAG, and the warehouse ends
 up as the single-process run leaves it.
 
-The marts DAG is one Airflow task per dbt node (over a hundred, each a dbt process): on a 2-core
-machine it runs for a quarter of an hour. So by default the test waits for the ingest runs and for
-the marts run their Assets scheduled to have run dbt tasks on the workers, and compares staging;
-with DEVFIN_TEST_DISTRIBUTED_MARTS=1 it waits for every marts run to succeed and compares the
-marts too.
+The marts DAG is 21 Airflow tasks, each a dbt process; the two ingest runs may schedule it twice,
+which on a 2-core machine would add minutes to a suite kept under 15. So by default the test
+waits for the ingest runs and for the marts run their Assets scheduled to have run dbt tasks on
+the workers, and compares staging; with DEVFIN_TEST_DISTRIBUTED_MARTS=1 it waits for every marts
+run to succeed and compares the marts too.
 """
 
 from __future__ import annotations
