@@ -161,14 +161,7 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
         flush=True,
     )
     with warehouse_url(kind, folder / "devfin", admin_url) as url:
-        settings = dataclasses.replace(
-            load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
-            warehouse_url=url,
-            sample_dir=pages_dir,
-            data_dir=folder / "data",
-            archive_url=str(folder / "archive"),
-            report_dir=folder / "reports",
-        )
+        settings = bench_settings(url, pages_dir, folder)
         seconds = dict.fromkeys(("fetch", "parse", "validate", "load"), 0.0)
         for source in SOURCES:
             for name, call in (
@@ -191,6 +184,18 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
         f" than the peer; with the GX checks too {sum(seconds.values()):.2f} s:"
         f" {naive.seconds / sum(seconds.values()):.1f}x",
         flush=True,
+    )
+
+
+def bench_settings(url: str, sheets: Path, folder: Path) -> Settings:
+    """devfin's settings for one benchmark warehouse: its pages, and its state under `folder`."""
+    return dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=url,
+        sample_dir=sheets,
+        data_dir=folder / "data",
+        archive_url=str(folder / "archive"),
+        report_dir=folder / "reports",
     )
 
 
@@ -244,14 +249,7 @@ def main() -> None:
             # each warehouse gets its own copy, as run 3 edits the pages
             shutil.copytree(root / "sheets", sheets)
             with warehouse_url(kind, folder, args.postgres_admin) as url:
-                settings = dataclasses.replace(
-                    load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
-                    warehouse_url=url,
-                    sample_dir=sheets,
-                    data_dir=folder / "data",
-                    archive_url=str(folder / "archive"),
-                    report_dir=folder / "reports",
-                )
+                settings = bench_settings(url, sheets, folder)
                 if args.stream_batch_size:
                     settings = dataclasses.replace(
                         settings, stream_batch_size=args.stream_batch_size

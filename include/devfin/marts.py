@@ -251,7 +251,9 @@ def build_marts(
     run_dir = settings.dbt_run_dir(load_id)
     build_dir = run_dir / "build"
     shutil.rmtree(build_dir, ignore_errors=True)
-    closing = _closing_steps(settings, run_dir, docs=docs and not unchanged)
+    closing = _closing_steps(
+        settings, run_dir, docs=docs and not unchanged, compiled=build_dir / "manifest.json"
+    )
     if unchanged:
         log.info("staging and the dbt project unchanged since the last full build: no mart to"
                  " rebuild; checking source freshness")  # fmt: skip
@@ -261,12 +263,6 @@ def build_marts(
         build_dir,
         ("build", "--exclude-resource-type", "unit_test") if same_project else ("build",),
     )
-    if len(closing) > 1:  # the docs reuse the build's compiled manifest: no second compile
-        closing[1] = DbtStep(
-            closing[1].out_dir,
-            ("docs", "generate", "--static", "--no-compile"),
-            manifest_from=build_dir / "manifest.json",
-        )
     build_code, *closing_codes = run_dbt_session(settings, build, *closing)
     if build_code != 0 and not (build_dir / "run_results.json").exists():
         raise DbtError(f"dbt build failed (exit {build_code}): see {build_dir / 'logs'}")
@@ -357,11 +353,22 @@ def record_dbt_run(
     return _record(load_id, settings, clock, run_dbt_session(settings, *steps))
 
 
-def _closing_steps(settings: Settings, run_dir: Path, docs: bool) -> list[DbtStep]:
+def _closing_steps(
+    settings: Settings, run_dir: Path, docs: bool, compiled: Path | None = None
+) -> list[DbtStep]:
     """`dbt source freshness` into `freshness/`, then (with `docs`) `dbt docs generate` into
-    `target/`, each folder started from the saved parse."""
+    `target/`, each folder started from the saved parse. With `compiled`, the manifest of a
+    build earlier in the same session, the docs reuse it instead of compiling again."""
     steps = [DbtStep(run_dir / "freshness", ("source", "freshness"))]
-    if docs:
+    if docs and compiled is not None:
+        steps.append(
+            DbtStep(
+                run_dir / "target",
+                ("docs", "generate", "--static", "--no-compile"),
+                manifest_from=compiled,
+            )
+        )
+    elif docs:
         steps.append(DbtStep(run_dir / "target", ("docs", "generate", "--static")))
     for step in steps:
         shutil.rmtree(step.out_dir, ignore_errors=True)
