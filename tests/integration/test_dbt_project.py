@@ -219,6 +219,37 @@ def test_dbt_build_counts_the_latest_version_of_each_project(
     }
 
 
+def test_not_null_columns_fails_for_each_row_with_a_null_and_names_its_columns(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A model's required columns are checked by one test (tests/generic/not_null_columns.sql):
+    it must fail for each row with a null in any of them, and say which."""
+    paths = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    outputs = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    built = dbtRunner().invoke(
+        ["build", "--select", "+projects", "--resource-type", "model", "--resource-type", "seed",
+         *paths, *outputs]
+    )  # fmt: skip
+    assert built.success, built.exception
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "update marts.projects set project_number = null, project_name = null"
+            " where sheet_id = '49999-002'"
+        )
+
+    tested = dbtRunner().invoke(
+        ["test", "--select", "projects,test_name:not_null_columns", *paths, *outputs]
+    )
+
+    (result,) = tested.result
+    assert (str(result.status), result.failures) == ("fail", 1)
+    with duckdb.connect(str(warehouse)) as connection:
+        failing = connection.execute(
+            f"select sheet_id, null_columns from ({result.node.compiled_code})"
+        ).fetchall()
+    assert failing == [("49999-002", "project_number, project_name")]
+
+
 # --- the seed sheet through the pipeline, then a changed version of it, on both warehouses ---
 
 # What the second version of the seed sheet changes: two fields, neither used by the metrics.
