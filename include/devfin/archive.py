@@ -36,6 +36,7 @@ class Archive:
         self.fs, self.root = fsspec.core.url_to_fs(self.root_url)
         protocols = (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
         self.is_local = "file" in protocols
+        self._folders: set[Path] = set()  # local folders known to exist
 
     def path_of(self, sha256: str) -> str:
         return f"{self.root}/sha256/{sha256[:2]}/{sha256}"
@@ -49,7 +50,7 @@ class Archive:
         """Store a body (once) and return its sha256 and archive URI."""
         sha256 = content_sha256(content)
         path = self.path_of(sha256)
-        if not self.fs.exists(path):
+        if not self._exists(path):
             self._write(path, content)
         return sha256, self.uri_of(sha256)
 
@@ -62,7 +63,7 @@ class Archive:
     ) -> None:
         """Remember where and when a version of a sheet was first fetched (kept once)."""
         path = f"{self.root}/records/{source}/{path_component(sheet_id)}/{sha256}.json"
-        if not self.fs.exists(path):
+        if not self._exists(path):
             entry = {
                 "source": source,
                 "sheet_id": sheet_id,
@@ -78,12 +79,18 @@ class Archive:
         entries = [json.loads(self.fs.cat_file(path)) for path in paths]
         yield from sorted(entries, key=lambda e: (e["fetched_at"], e["sheet_id"]))
 
+    def _exists(self, path: str) -> bool:
+        # locally without fsspec's layers: a fetch asks twice per page
+        return os.path.exists(path) if self.is_local else self.fs.exists(path)
+
     def _write(self, path: str, content: bytes) -> None:
         if not self.is_local:
             self.fs.pipe_file(path, content)
             return
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
         with os.fdopen(handle, "wb") as out:
             out.write(content)
