@@ -19,6 +19,8 @@ import itertools
 import json
 import logging
 import multiprocessing
+import sys
+import types
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -325,9 +327,11 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
         _jsonl_writer(run_dir / "parsed.jsonl") as parsed,
         _jsonl_writer(run_dir / "parse_failures.jsonl") as failed,
     ):
-        outcomes = (
-            pool.map(parse_one, jobs, chunksize=PARSE_CHUNK) if pool else map(parse_one, jobs)
-        )
+        if pool:
+            with _main_module_hidden():  # the pool starts its workers as the jobs go in
+                outcomes = pool.map(parse_one, jobs, chunksize=PARSE_CHUNK)
+        else:
+            outcomes = map(parse_one, jobs)
         for number, (ok, line) in enumerate(outcomes, start=1):
             (parsed if ok else failed).write(line)
             if number % PROGRESS_EVERY == 0:
@@ -358,6 +362,24 @@ def release_parse_workers() -> None:
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}  # parse workers kept, by their number
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Worker processes started in this block do not import this process's main module.
+
+    multiprocessing has each new process import its parent's `__main__` (the `airflow` command
+    of a task, a script), so that functions defined there can be sent to it; a parse worker
+    runs only `devfin.parsing`, and importing Airflow again in each worker costs seconds. With
+    a main module that names no file nor module, there is nothing to import (as for the
+    interactive interpreter).
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,35 @@ def test_parallel_parse_equals_serial_parse(tmp_path: Path) -> None:
     assert outputs[1][0]["parsed"] + outputs[1][0]["parse_failed"] == SHEETS
     assert outputs[1][0]["parse_failed"] > 0  # the injected defects
     assert outputs[2] == outputs[1]
+
+
+def test_parse_workers_do_not_import_the_callers_main_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """multiprocessing would have each new worker import the caller's `__main__` (for an Airflow
+    task, the `airflow` command: seconds per worker); the parse workers need only the parsers."""
+    marker = tmp_path / "main-imported"
+    script = tmp_path / "caller.py"
+    script.write_text(f"from pathlib import Path\nPath({str(marker)!r}).touch()\n")
+    caller = types.ModuleType("__main__")
+    caller.__file__ = str(script)
+    write_corpus(tmp_path / "sheets", SHEETS, seed=12, sources=("cdia",))
+    settings = dataclasses.replace(
+        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
+        warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
+        sample_dir=tmp_path / "sheets",
+        data_dir=tmp_path / "data",
+        archive_url=str(tmp_path / "archive"),
+        parse_workers=2,
+    )
+    pipeline.discover_sheets("cdia", "main", settings)
+    pipeline.fetch_sheets("cdia", "main", settings)
+    pipeline.release_parse_workers()  # workers start anew, with the caller below as main
+    monkeypatch.setitem(sys.modules, "__main__", caller)
+    try:
+        counts = pipeline.parse_sheets("cdia", "main", settings)
+    finally:
+        pipeline.release_parse_workers()
+
+    assert counts["parsed"] + counts["parse_failed"] == SHEETS
+    assert not marker.exists()
