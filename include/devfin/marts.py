@@ -66,8 +66,13 @@ def dbt_target(settings: Settings) -> str:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """The environment dbt needs on top of the caller's: the variables `dbt/profiles.yml` reads."""
-    return {**settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    """The environment dbt needs on top of the caller's: the variables `dbt/profiles.yml` reads,
+    and the level of the `logs/dbt.log` of each run (`DBT_LOG_LEVEL_FILE`, `info` by default)."""
+    return {
+        **settings.dbt_env(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_LEVEL_FILE": settings.dbt_file_log_level,
+    }
 
 
 def docs_dir(settings: Settings) -> Path:

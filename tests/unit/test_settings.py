@@ -36,6 +36,17 @@ def test_postgres_url_gives_the_dbt_postgres_target() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("environ", "level"), [({}, "info"), ({"DBT_LOG_LEVEL_FILE": "debug"}, "debug")]
+)
+def test_dbt_writes_its_log_file_at_info_unless_told_otherwise(
+    environ: dict[str, str], level: str
+) -> None:
+    from devfin.marts import dbt_env
+
+    assert dbt_env(load_settings(environ))["DBT_LOG_LEVEL_FILE"] == level
+
+
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url"])
 def test_unsupported_warehouse_is_a_clear_error(url: str) -> None:
     with pytest.raises(ConfigError, match="DEVFIN_WAREHOUSE_URL"):
