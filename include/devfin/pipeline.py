@@ -255,46 +255,80 @@ def _released_versions(conn: sa.Connection, source: str) -> set[tuple[str, str]]
 def _known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[str, Known]:
     """Each sheet's latest version that reached the warehouse (loaded or quarantined), with the
     validators it was fetched with. Only those count: a version fetched by a run that never
-    finished loading must be fetched and loaded again, not skipped as unchanged."""
+    finished loading must be fetched and loaded again, not skipped as unchanged.
+
+    `raw.fetches` gains a row per sheet per run: the warehouse picks each sheet's current version
+    and the fetches of it that brought validators since it became current, so what comes back
+    is a row or a few per sheet however many runs there were (the scan itself stays in SQL).
+    """
     if not ids:
         return {}
     parent = warehouse.STAGING_TABLES[warehouse.PARENT_TABLES[source]]
-    held_query = sa.union(
+    quarantine = warehouse.quarantine
+    held = sa.union(
         sa.select(parent.c.sheet_id, parent.c.sheet_version).where(parent.c.sheet_id.in_(ids)),
-        sa.select(warehouse.quarantine.c.sheet_id, warehouse.quarantine.c.sheet_version).where(
-            (warehouse.quarantine.c.source == source)
-            & warehouse.quarantine.c.sheet_id.in_(ids)
+        sa.select(quarantine.c.sheet_id, quarantine.c.sheet_version).where(
+            (quarantine.c.source == source)
+            & quarantine.c.sheet_id.in_(ids)
             # a released version is fetched and loaded again, not skipped as unchanged
-            & warehouse.quarantine.c.released_at.is_(None)
+            & quarantine.c.released_at.is_(None)
         ),
-    )
-    held = {(row[0], row[1]) for row in conn.execute(held_query)}
+    ).cte("held")
     fetches = warehouse.fetches
-    rows = conn.execute(
+    held_fetches = (
         sa.select(
             fetches.c.sheet_id,
             fetches.c.content_sha256,
             fetches.c.etag,
             fetches.c.last_modified,
+            fetches.c.fetched_at,
+        )
+        .join(
+            held,
+            (held.c.sheet_id == fetches.c.sheet_id)
+            & (held.c.sheet_version == fetches.c.content_sha256),
+        )
+        .where((fetches.c.source == source) & fetches.c.sheet_id.in_(ids))
+        .cte("held_fetches")
+    )
+    latest_first = {
+        "partition_by": held_fetches.c.sheet_id,
+        "order_by": held_fetches.c.fetched_at.desc(),
+    }
+    ranked = sa.select(
+        held_fetches,
+        sa.func.first_value(held_fetches.c.content_sha256).over(**latest_first).label("current"),
+        sa.func.row_number().over(**latest_first).label("recency"),
+    ).subquery("ranked")
+    # since when each sheet's current version has been current: the last fetch of another one
+    bounded = sa.select(
+        ranked,
+        sa.func.max(sa.case((ranked.c.content_sha256 != ranked.c.current, ranked.c.fetched_at)))
+        .over(partition_by=ranked.c.sheet_id)
+        .label("since"),
+    ).subquery("bounded")
+    rows = conn.execute(
+        sa.select(
+            bounded.c.sheet_id, bounded.c.content_sha256, bounded.c.etag, bounded.c.last_modified
         )
         .where(
-            (fetches.c.source == source)
-            & fetches.c.sheet_id.in_(ids)
-            & fetches.c.content_sha256.is_not(None)
+            (bounded.c.content_sha256 == bounded.c.current)
+            & (bounded.c.since.is_(None) | (bounded.c.fetched_at > bounded.c.since))
+            # the current version, and the fetches of it that brought validators
+            & (
+                (bounded.c.recency == 1)
+                | bounded.c.etag.is_not(None)
+                | bounded.c.last_modified.is_not(None)
+            )
         )
-        .order_by(fetches.c.fetched_at)
+        .order_by(bounded.c.fetched_at)
     )
     known: dict[str, Known] = {}
     for sheet_id, sha256, etag, last_modified in rows:
-        if (sheet_id, sha256) in held:
-            previous = known.get(sheet_id)
-            same = previous is not None and previous.content_sha256 == sha256
-            # A 304 row carries no validators of its own: keep the ones its version came with.
-            known[sheet_id] = Known(
-                sha256,
-                etag or (previous.etag if same else None),
-                last_modified or (previous.last_modified if same else None),
-            )
+        # A 304 row carries no validators of its own: the latest ones since the version became
+        # current stand.
+        before = known.get(sheet_id, Known(sha256))
+        known[sheet_id] = Known(sha256, etag or before.etag, last_modified or before.last_modified)
     return known
 
 
