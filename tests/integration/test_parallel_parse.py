@@ -11,24 +11,31 @@ import pytest
 
 from devfin import pipeline
 from devfin.samples import write_corpus
-from devfin.settings import load_settings
+from devfin.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
 SHEETS = pipeline.PARALLEL_PARSE_MIN_SHEETS + 50
 
 
-def test_parallel_parse_equals_serial_parse(tmp_path: Path) -> None:
-    write_corpus(tmp_path / "sheets", SHEETS, seed=11, defect_rate=0.3, sources=("adb_pds",))
-    base = dataclasses.replace(
+def _fetched(tmp_path: Path, source: str, load_id: str, **corpus: float) -> Settings:
+    """SHEETS generated pages of one source, discovered and fetched under `load_id`; returns
+    the settings of that warehouse, ready to parse."""
+    write_corpus(tmp_path / "sheets", SHEETS, sources=(source,), **corpus)
+    settings = dataclasses.replace(
         load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
         warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
         sample_dir=tmp_path / "sheets",
         data_dir=tmp_path / "data",
         archive_url=str(tmp_path / "archive"),
     )
-    pipeline.discover_sheets("adb_pds", "parse", base)
-    pipeline.fetch_sheets("adb_pds", "parse", base)
+    pipeline.discover_sheets(source, load_id, settings)
+    pipeline.fetch_sheets(source, load_id, settings)
+    return settings
+
+
+def test_parallel_parse_equals_serial_parse(tmp_path: Path) -> None:
+    base = _fetched(tmp_path, "adb_pds", "parse", seed=11, defect_rate=0.3)
     run_dir = base.run_dir("adb_pds", "parse")
     outputs = {}
     for workers in (1, 2):
@@ -55,17 +62,7 @@ def test_parse_workers_do_not_import_the_callers_main_module(
     script.write_text(f"from pathlib import Path\nPath({str(marker)!r}).touch()\n")
     caller = types.ModuleType("__main__")
     caller.__file__ = str(script)
-    write_corpus(tmp_path / "sheets", SHEETS, seed=12, sources=("cdia",))
-    settings = dataclasses.replace(
-        load_settings({"DEVFIN_REPO_DIR": str(REPO_DIR)}),
-        warehouse_url=f"duckdb:///{tmp_path / 'devfin.duckdb'}",
-        sample_dir=tmp_path / "sheets",
-        data_dir=tmp_path / "data",
-        archive_url=str(tmp_path / "archive"),
-        parse_workers=2,
-    )
-    pipeline.discover_sheets("cdia", "main", settings)
-    pipeline.fetch_sheets("cdia", "main", settings)
+    settings = dataclasses.replace(_fetched(tmp_path, "cdia", "main", seed=12), parse_workers=2)
     pipeline.release_parse_workers()  # workers start anew, with the caller below as main
     monkeypatch.setitem(sys.modules, "__main__", caller)
     try:
