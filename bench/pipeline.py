@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
 import resource
@@ -134,9 +135,27 @@ def run(label: str, settings: Settings, per_source: dict[str, int], with_dbt: bo
         )
     if with_dbt:
         stage("dbt build", total, lambda: pipeline.build_marts(load_id, settings))
+        print_dbt_nodes(settings.dbt_run_dir(load_id) / "build" / "run_results.json")
     seconds = time.perf_counter() - started
     print(f"  run {label}: {seconds:.1f} s end to end, {total / seconds:,.0f} sheets/s", flush=True)
     return seconds
+
+
+def print_dbt_nodes(path: Path, slowest: int = 5) -> None:
+    """Where the build's time went: dbt's own timing of its nodes, by kind, and the slowest."""
+    if not path.exists():  # nothing built: staging and the project were unchanged
+        return
+    results = json.loads(path.read_text())["results"]
+    by_kind: dict[str, list[float]] = {}
+    for result in results:
+        by_kind.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
+    print(
+        "      dbt nodes: "
+        + ", ".join(f"{len(t)} {kind}s {sum(t):.1f} s" for kind, t in sorted(by_kind.items()))
+        + " (summed over threads)"
+    )
+    for result in sorted(results, key=lambda r: -r["execution_time"])[:slowest]:
+        print(f"        {result['execution_time']:5.2f} s  {result['unique_id']}")
 
 
 def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:

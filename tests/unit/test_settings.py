@@ -47,6 +47,30 @@ def test_dbt_writes_its_log_file_at_info_unless_told_otherwise(
     assert dbt_env(load_settings(environ))["DBT_LOG_LEVEL_FILE"] == level
 
 
+@pytest.mark.parametrize(
+    ("caller", "options"),
+    [
+        ({}, "-c jit=off"),
+        ({"PGOPTIONS": "-c jit=on -c work_mem=64MB"}, "-c jit=off -c jit=on -c work_mem=64MB"),
+    ],
+)
+def test_dbt_connects_to_postgres_without_jit_unless_the_caller_asks(
+    caller: dict[str, str], options: str
+) -> None:
+    from devfin.marts import dbt_env
+
+    settings = load_settings({"DEVFIN_WAREHOUSE_URL": "postgresql+psycopg://u@h:5432/dw"})
+    # libpq applies the options in order: the caller's, after devfin's, win
+    assert dbt_env(settings, caller)["PGOPTIONS"] == options
+
+
+def test_dbt_on_duckdb_gets_no_postgres_options(tmp_path: Path) -> None:
+    from devfin.marts import dbt_env
+
+    settings = load_settings({"DEVFIN_REPO_DIR": str(tmp_path)})
+    assert "PGOPTIONS" not in dbt_env(settings, {"PGOPTIONS": "-c jit=on"})
+
+
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url"])
 def test_unsupported_warehouse_is_a_clear_error(url: str) -> None:
     with pytest.raises(ConfigError, match="DEVFIN_WAREHOUSE_URL"):
