@@ -324,7 +324,7 @@ def seed_partial_parse(settings: Settings, out_dir: Path) -> None:
 
 
 # The marts DAG around its one task per mart (Cosmos): one dbt invocation builds the layers
-# under the marts (seeds, staging and intermediate views) with their tests; one runs, after all
+# under the marts (seeds, staging views, intermediate tables) with their tests; one runs, after all
 # marts are built, the tests of the marts (those spanning several models among them).
 MARTS_PATH = "path:models/marts"
 DAG_STEPS: dict[str, tuple[str, ...]] = {
