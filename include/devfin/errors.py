@@ -37,5 +37,9 @@ class QualityError(DevfinError):
     """A quality suite could not be loaded or run (not a failing check: those are results)."""
 
 
+class LoadError(DevfinError):
+    """The warehouse could not take a load (its transaction rolled back: nothing was written)."""
+
+
 class ConfigError(DevfinError):
     """A setting is missing or malformed."""

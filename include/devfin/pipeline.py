@@ -534,7 +534,11 @@ def load_sheets(
     tally = Counter[str]()
     fill = drift.FillCounter(source)
 
-    with open_warehouse(settings) as engine, engine.begin() as conn:
+    with (
+        open_warehouse(settings) as engine,
+        warehouse.duckdb_memory_limit(engine, settings.duckdb_load_memory_limit),
+        engine.begin() as conn,
+    ):
         # One connection: the releases are read in the transaction that writes the load.
         released = _released_versions(conn, source)
         held = {k: r for k, r in critical_failures(checks).items() if k not in released}
@@ -554,6 +558,7 @@ def load_sheets(
             conn, warehouse.quarantine, parse_failures
         )
         seen: set[tuple[str, str]] = set()  # the same version twice in one run loads once
+        spool = warehouse.StagingSpool(conn, run_dir / "load-spool")
         for batch in _batched(_iter_jsonl(run_dir / "parsed.jsonl"), settings.stream_batch_size):
             for item in batch:
                 fill.add(item["sheet"]["record"])
@@ -577,15 +582,14 @@ def load_sheets(
                 for table, rows in _staging_rows(item, sheet, load_id).items():
                     by_table.setdefault(table, []).extend(rows)
             for table, rows in by_table.items():
-                tally["rows_loaded"] += warehouse.insert_rows(
-                    conn, warehouse.STAGING_TABLES[table], rows
-                )
+                tally["rows_loaded"] += spool.add(warehouse.STAGING_TABLES[table], rows)
             log.info(
                 "%s: %d sheets read, %d loaded so far",
                 source,
                 tally["sheets_parsed"],
                 tally["sheets_loaded"],
             )
+        spool.finish()
         warehouse.insert_rows(
             conn, warehouse.dq_results, [_dq_row(load_id, source, c, now) for c in checks]
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ class Settings:
     fetch_batch_size: int = 100
     parse_workers: int = 1  # processes parsing sheets side by side
     stream_batch_size: int = 2500  # sheets validated and loaded at a time (memory stays flat)
+    # DuckDB's memory_limit while a load inserts its staging rows (warehouse.StagingSpool).
+    duckdb_load_memory_limit: str = "128MB"
     # dbt's own variable, read here for its default: `info`, not dbt's `debug` (a debug line for
     # every event of every node costs a build about 2.5 s of CPU in 20 at 220 nodes).
     dbt_file_log_level: str = "info"
@@ -114,6 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fetch_batch_size=_number(env, "DEVFIN_FETCH_BATCH_SIZE", 100, int),
         parse_workers=_number(env, "DEVFIN_PARSE_WORKERS", os.cpu_count() or 1, int),
         stream_batch_size=_number(env, "DEVFIN_STREAM_BATCH_SIZE", 2500, int),
+        duckdb_load_memory_limit=_size(env, "DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT", "128MB"),
         dbt_file_log_level=env.get("DBT_LOG_LEVEL_FILE") or "info",
         sample_dir=Path(env.get("DEVFIN_SAMPLE_DIR") or repo_dir / "include" / "sample_data"),
         report_dir=Path(env.get("DEVFIN_REPORT_DIR") or repo_dir / "reports"),
@@ -134,6 +138,19 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> An
     if value <= 0:
         raise ConfigError(f"{name} must be a positive {kind.__name__}, got {raw!r}")
     return value
+
+
+_SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B)", re.IGNORECASE)
+
+
+def _size(env: Mapping[str, str], name: str, default: str) -> str:
+    """An amount of memory as DuckDB writes it ("256MB", "1.5GiB"), or a ConfigError."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not _SIZE.fullmatch(raw):
+        raise ConfigError(f"{name} must be an amount of memory such as 256MB or 1GiB, got {raw!r}")
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -25,25 +25,29 @@ LOAD_ID = "atomic-1"
 TABLES = [name for name in STAGING_TABLES if name.startswith("adb_")]
 
 # The loading process: load_sheets as the DAG's load task calls it, with the warehouse's bulk
-# insert wrapped to stop, mid-transaction, after half the staging tables are written, and say so.
+# inserts wrapped to stop, mid-transaction, after half the staging tables are written, and say
+# so. Staging rows reach PostgreSQL through insert_rows, DuckDB through insert_parquet (after
+# the batches were spooled to Parquet files).
 CHILD = """
 import sys, time
 from devfin import pipeline, warehouse
 from devfin.settings import load_settings
 
-bulk_insert = warehouse.insert_rows
 written = []
 
-def insert_then_stall(conn, table, rows):
-    count = bulk_insert(conn, table, rows)
-    if table.schema == "staging":
-        written.append(table.name)
-        if len(written) == int(sys.argv[1]):
-            print("MID-LOAD", *written, flush=True)
-            time.sleep(600)
-    return count
+def then_stall(insert):
+    def insert_then_stall(conn, table, rows):
+        count = insert(conn, table, rows)
+        if table.schema == "staging":
+            written.append(table.name)
+            if len(written) == int(sys.argv[1]):
+                print("MID-LOAD", *written, flush=True)
+                time.sleep(600)
+        return count
+    return insert_then_stall
 
-warehouse.insert_rows = insert_then_stall
+warehouse.insert_rows = then_stall(warehouse.insert_rows)
+warehouse.insert_parquet = then_stall(warehouse.insert_parquet)
 pipeline.load_sheets("adb_pds", sys.argv[2], load_settings())
 print("LOADED", flush=True)
 """

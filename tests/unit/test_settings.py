@@ -71,6 +71,21 @@ def test_dbt_on_duckdb_gets_no_postgres_options(tmp_path: Path) -> None:
     assert "PGOPTIONS" not in dbt_env(settings, {"PGOPTIONS": "-c jit=on"})
 
 
+@pytest.mark.parametrize(
+    ("raw", "limit"),
+    [(None, "128MB"), ("1GiB", "1GiB"), (" 512 MB ", "512 MB"), ("1.5GB", "1.5GB")],
+)
+def test_the_duckdb_load_memory_limit_is_an_amount_of_memory(raw: str | None, limit: str) -> None:
+    environ = {} if raw is None else {"DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT": raw}
+    assert load_settings(environ).duckdb_load_memory_limit == limit
+
+
+@pytest.mark.parametrize("raw", ["lots", "512", "-1GB", "1GB; drop table x"])
+def test_a_malformed_duckdb_load_memory_limit_is_a_clear_error(raw: str) -> None:
+    with pytest.raises(ConfigError, match="DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT"):
+        load_settings({"DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT": raw})
+
+
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url"])
 def test_unsupported_warehouse_is_a_clear_error(url: str) -> None:
     with pytest.raises(ConfigError, match="DEVFIN_WAREHOUSE_URL"):
