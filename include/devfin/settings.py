@@ -42,8 +42,11 @@ class Settings:
     fetch_batch_size: int = 100
     parse_workers: int = 1  # processes parsing sheets side by side
     stream_batch_size: int = 2500  # sheets validated and loaded at a time (memory stays flat)
-    # DuckDB's memory_limit while a load inserts its staging rows (warehouse.StagingSpool).
+    # DuckDB's memory_limit while a load inserts its staging rows (warehouse.StagingSpool), and
+    # in dbt's process (dbt/profiles.yml; DuckDB's own default is 80 % of the machine's memory,
+    # which it fills with the tables it reads as the warehouse grows).
     duckdb_load_memory_limit: str = "128MB"
+    duckdb_dbt_memory_limit: str = "256MB"
     # dbt's own variable, read here for its default: `info`, not dbt's `debug` (a debug line for
     # every event of every node costs a build about 2.5 s of CPU in 20 at 220 nodes).
     dbt_file_log_level: str = "info"
@@ -66,7 +69,11 @@ class Settings:
         url = make_url(self.warehouse_url)
         kind = url.get_backend_name()
         if kind == "duckdb":
-            return {"DEVFIN_DBT_TARGET": "duckdb", "DEVFIN_DUCKDB_PATH": url.database or ""}
+            return {
+                "DEVFIN_DBT_TARGET": "duckdb",
+                "DEVFIN_DUCKDB_PATH": url.database or "",
+                "DEVFIN_DUCKDB_DBT_MEMORY_LIMIT": self.duckdb_dbt_memory_limit,
+            }
         if kind == "postgresql":
             return {
                 "DEVFIN_DBT_TARGET": "postgres",
@@ -118,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         parse_workers=_number(env, "DEVFIN_PARSE_WORKERS", os.cpu_count() or 1, int),
         stream_batch_size=_number(env, "DEVFIN_STREAM_BATCH_SIZE", 2500, int),
         duckdb_load_memory_limit=_size(env, "DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT", "128MB"),
+        duckdb_dbt_memory_limit=_size(env, "DEVFIN_DUCKDB_DBT_MEMORY_LIMIT", "256MB"),
         dbt_file_log_level=env.get("DBT_LOG_LEVEL_FILE") or "info",
         sample_dir=Path(env.get("DEVFIN_SAMPLE_DIR") or repo_dir / "include" / "sample_data"),
         report_dir=Path(env.get("DEVFIN_REPORT_DIR") or repo_dir / "reports"),

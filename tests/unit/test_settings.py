@@ -18,6 +18,7 @@ def test_embedded_defaults_live_under_the_repo(tmp_path: Path) -> None:
     assert settings.dbt_env() == {
         "DEVFIN_DBT_TARGET": "duckdb",
         "DEVFIN_DUCKDB_PATH": f"{tmp_path}/warehouse/devfin.duckdb",
+        "DEVFIN_DUCKDB_DBT_MEMORY_LIMIT": "256MB",
     }
 
 
@@ -80,10 +81,18 @@ def test_the_duckdb_load_memory_limit_is_an_amount_of_memory(raw: str | None, li
     assert load_settings(environ).duckdb_load_memory_limit == limit
 
 
+def test_dbt_gets_its_duckdb_memory_limit_from_the_settings() -> None:
+    settings = load_settings({"DEVFIN_DUCKDB_DBT_MEMORY_LIMIT": "2GiB"})
+    assert settings.dbt_env()["DEVFIN_DUCKDB_DBT_MEMORY_LIMIT"] == "2GiB"
+
+
+@pytest.mark.parametrize(
+    "name", ["DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT", "DEVFIN_DUCKDB_DBT_MEMORY_LIMIT"]
+)
 @pytest.mark.parametrize("raw", ["lots", "512", "-1GB", "1GB; drop table x"])
-def test_a_malformed_duckdb_load_memory_limit_is_a_clear_error(raw: str) -> None:
-    with pytest.raises(ConfigError, match="DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT"):
-        load_settings({"DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT": raw})
+def test_a_malformed_duckdb_memory_limit_is_a_clear_error(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: raw})
 
 
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url"])
