@@ -8,6 +8,8 @@ from sqlalchemy.engine import make_url
 from devfin.marts import dbt_env
 from devfin.settings import load_settings
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.mark.parametrize(("caller", "jit"), [(None, "off"), ("-c jit=on", "on")])
 def test_a_connection_as_dbt_opens_it_has_jit_off_unless_the_caller_turns_it_on(
@@ -24,9 +26,10 @@ def test_a_connection_as_dbt_opens_it_has_jit_off_unless_the_caller_turns_it_on(
         "PGOPTIONS", dbt_env(load_settings({"DEVFIN_WAREHOUSE_URL": postgres_url}))["PGOPTIONS"]
     )
     url = make_url(postgres_url)
-    with psycopg2.connect(
-        host=url.host, port=url.port, user=url.username, dbname=url.database
-    ) as conn:
+    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, dbname=url.database)
+    try:
         with conn.cursor() as cursor:
             cursor.execute("show jit")
             assert cursor.fetchone() == (jit,)
+    finally:
+        conn.close()
