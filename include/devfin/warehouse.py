@@ -330,14 +330,20 @@ def _insert_into_duckdb(conn: Connection, table: sa.Table, columns: dict[str, li
     connection (so it runs in the open transaction) and unregistered after."""
     data = _arrow_table(table, columns)
     view = f"devfin_bulk_{table.name}"
-    names = ", ".join(f'"{name}"' for name in columns)
     driver = conn.connection.driver_connection
     driver.register(view, data)
-    target = f"{table.schema}.{table.name}"
     try:
-        conn.execute(sa.text(f"insert into {target} ({names}) select {names} from {view}"))
+        _insert_select(conn, table, view)
     finally:
         driver.unregister(view)
+
+
+def _insert_select(conn: Connection, table: sa.Table, relation: str) -> None:
+    """INSERT into `table` every column of it, by name, from a relation DuckDB can read."""
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    conn.execute(
+        sa.text(f"insert into {table.schema}.{table.name} ({names}) select {names} from {relation}")
+    )
 
 
 class StagingSpool:
@@ -380,9 +386,8 @@ class StagingSpool:
         """Insert what was spooled (DuckDB), in the connection's transaction."""
         if not self._writers:
             return
-        for writer in self._writers.values():
+        for name, writer in self._writers.items():
             writer.close()
-        for name in self._writers:
             insert_parquet(self._conn, STAGING_TABLES[name], self._dir / f"{name}.parquet")
         self._writers.clear()
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -422,14 +427,8 @@ def duckdb_memory_limit(engine: Engine, limit: str) -> Iterator[None]:
 
 def insert_parquet(conn: Connection, table: sa.Table, path: Path) -> None:
     """Insert a Parquet file holding rows of `table` (DuckDB), in the connection's transaction."""
-    names = ", ".join(f'"{column.name}"' for column in table.columns)
     source = str(path).replace("'", "''")
-    conn.execute(
-        sa.text(
-            f"insert into {table.schema}.{table.name} ({names})"
-            f" select {names} from read_parquet('{source}')"
-        )
-    )
+    _insert_select(conn, table, f"read_parquet('{source}')")
 
 
 def loaded_versions(
