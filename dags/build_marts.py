@@ -2,7 +2,7 @@
 ### `build_marts`: the marts as Airflow tasks, their ledger and docs, the data-quality report
 
 Runs whenever any ingest DAG updates its staging Asset (either source triggers it).
-`dbt_foundations` builds the layers under the marts (seeds, staging and intermediate views) and
+`dbt_foundations` builds the layers under the marts (seeds, staging views, intermediate tables) and
 their tests in one dbt invocation. The task group `dbt` then holds one task per mart, drawn by
 Cosmos from the project's manifest: each runs `dbt build` of its mart, the model and then its
 tests; a test spanning two marts gets its own task once both are built. dbt tasks are not
