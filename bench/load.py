@@ -123,6 +123,7 @@ def postgres_warehouse(admin_url: str) -> Iterator[str]:
     name = f"devfin_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'create database "{name}"'))
+    admin.dispose()  # no connection held open meanwhile (nor inherited by a forked process)
     try:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/pipeline.py [--sheets 10000] [--warehouse duckdb --warehouse postgres]
         [--changed 0.01] [--defect-rate 0.1] [--skip-dbt] [--cold-only] [--peer-sheets 1000]
+        [--one-process]
 
 Generates N sheets (half per source, issue 3 generator, not timed) into a temporary folder, then
 per warehouse runs three loads, each stage as the DAG's task calls it (discover + fetch, parse,
-validate, load per source; then the marts, `build_marts`) and prints per stage wall seconds,
-sheets/s, and the peak memory so far of the whole process tree (this process, the parse workers,
-dbt; sampled, see MemorySampler) and of this process alone:
+validate, load per source; then the marts, `build_marts`), each in a process of its own forked
+from this one, as Airflow runs each task (`--one-process`: all in this process), and prints per
+stage wall seconds, sheets/s, and the peak memory so far of the whole process tree (this process,
+the task process, its parse workers, dbt; sampled, see MemorySampler) and of the stage's task
+process alone:
   1. cold: an empty warehouse;
   2. unchanged: the same sheets again (change detection: nothing is parsed or loaded);
   3. changed: 1 % of the sheets edited (one new version each).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -30,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,11 +57,11 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 
 class MemorySampler:
     """The memory of the whole process tree, sampled every INTERVAL by a thread: this process's
-    resident memory plus the proportional share (PSS) of each child's (the parse workers, their
-    forkserver, dbt), so pages a forked child shares with its parent count once. The peak of the
-    sums is what the benchmark reports; `ru_maxrss` of this process alone is printed beside, and
-    the peak of the children alone during each stage (`stage_children`: dbt, the parse workers),
-    which in Airflow run in the stage's own task process, not beside what this one keeps."""
+    resident memory plus the proportional share (PSS) of each child's (the stage's task process,
+    the parse workers, their forkserver, dbt), so pages a forked child shares with its parent
+    count once. The peak of the sums is what the benchmark reports; the task process's own
+    `ru_maxrss` is printed beside, and the peak of the children alone during each stage
+    (`stage_children`)."""
 
     def __init__(self) -> None:
         self.peak = 0.0
@@ -84,24 +89,58 @@ class MemorySampler:
 
 SAMPLER: MemorySampler | None = None
 INTERVAL = 0.5  # seconds between two samples
+ONE_PROCESS = False  # --one-process: every stage in this process, one after the other
 
 
 def stage(name: str, sheets: int, call: Callable[[], Any]) -> Any:
     if SAMPLER:
         SAMPLER.stage_children = 0.0
     started = time.perf_counter()
-    result = call()
+    if ONE_PROCESS:
+        result = call()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        result, own = in_task_process(call)
     seconds = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tree = SAMPLER.peak if SAMPLER else 0.0
     children = SAMPLER.stage_children if SAMPLER else 0.0
     rate = f"{sheets / seconds:10,.0f}/s" if sheets else " " * 12
     print(
         f"    {name:<20} {seconds:7.2f} s {rate}   peak memory: tree {tree:5,.0f} MiB,"
-        f" this process {own:5,.0f} MiB, children in this stage {children:4,.0f} MiB",
+        f" {'this' if ONE_PROCESS else 'task'} process {own:5,.0f} MiB,"
+        f" children in this stage {children:4,.0f} MiB",
         flush=True,
     )
     return result
+
+
+def in_task_process(call: Callable[[], Any]) -> tuple[Any, float]:
+    """`call` in a process forked from this one, as an Airflow worker forks each task's process
+    (so no stage inherits the memory of the one before); its result, and that process's peak
+    resident memory in MiB. A failure in it is raised here with its traceback."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def task() -> None:
+        try:
+            outcome: tuple[str, Any] = ("ok", call())
+        except BaseException:  # all of it goes back to the benchmark
+            outcome = ("failed", traceback.format_exc())
+        pipeline.release_parse_workers()  # the task's end stops them, as in Airflow
+        send.send((outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+    process = context.Process(target=task)
+    process.start()
+    send.close()
+    try:
+        (status, value), peak = receive.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"a stage's task process died, exit code {process.exitcode}") from None
+    process.join()
+    if status != "ok":
+        raise RuntimeError(f"a stage failed in its task process:\n{value}")
+    return value, peak
 
 
 def edit_sheets(folder: Path, fraction: float) -> int:
@@ -168,7 +207,8 @@ def print_dbt_nodes(path: Path, slowest: int = 5) -> None:
 def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     """The naive peer (`bench/naive.py`) and devfin on the same `sheets` pages, each into an
     empty warehouse of this kind: devfin's fetch + parse + load against the peer's parse +
-    to_sql, and devfin with its checks (validate) too."""
+    to_sql, and devfin with its checks (validate) too; devfin's stages run in this process, one
+    process like the peer's, so the parse workers' start is devfin's work here too."""
     pages_dir = root / "peer" / "sheets"
     if not pages_dir.exists():
         for source in SOURCES:
@@ -253,6 +293,9 @@ def main() -> None:
     )
     options.add_argument("--peer-sheets", type=int, default=1000, help="0: no naive peer")
     options.add_argument(
+        "--one-process", action="store_true", help="every stage in this process (no task processes)"
+    )
+    options.add_argument(
         "--postgres-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     args = options.parse_args()
@@ -260,7 +303,11 @@ def main() -> None:
     count = args.sheets // len(SOURCES)
 
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    global SAMPLER
+    global SAMPLER, ONE_PROCESS
+    ONE_PROCESS = args.one_process
+    # GX imported once here, not timed: each validate task process forks with it loaded
+    import great_expectations  # noqa: F401
+
     SAMPLER = MemorySampler()
     with tempfile.TemporaryDirectory(prefix="devfin-bench-") as tmp:
         root = Path(tmp)
