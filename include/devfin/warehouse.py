@@ -171,13 +171,6 @@ _ADDED_COLUMNS = (
 )
 
 
-# On PostgreSQL, a sheet's fetches are found through this index: change detection asks for the
-# fetches of a batch's sheets, and a fetch batch first deletes its own rows, while `raw.fetches`
-# gains a row per sheet per run. DuckDB gets none: its indexes are held in memory and slow every
-# bulk insert, and its zone maps already skip what a scan does not need.
-FETCHES_INDEX = "fetches_source_sheet"
-
-
 def create_engine(url: str) -> Engine:
     return sa.create_engine(url)
 
@@ -193,10 +186,6 @@ def ensure_schema(engine: Engine) -> None:
             conn.execute(
                 sa.text(f"alter table audit.quarantine add column if not exists {name} {sql_type}")
             )
-        if conn.dialect.name == "postgresql" and conn.scalar(
-            sa.text(f"select to_regclass('raw.{FETCHES_INDEX}') is null")
-        ):  # asked first: creating it, even "if not exists", locks out the table's writers
-            conn.execute(sa.text(f"create index {FETCHES_INDEX} on raw.fetches (source, sheet_id)"))
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:

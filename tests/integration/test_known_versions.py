@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from devfin import warehouse
 from devfin.fetching import Known
@@ -94,47 +93,3 @@ def test_known_versions_equal_a_walk_through_every_fetch(
     expected = _walked(history, held)
     assert len(expected) > 10  # the draw exercises the answer, not only its absence
     assert found == expected
-
-
-def test_postgres_finds_a_batchs_fetches_through_an_index(postgres_url: str) -> None:
-    """On PostgreSQL change detection reads a batch's sheets' fetches through an index on
-    (source, sheet_id), not by scanning every fetch ever made; a second ensure_schema keeps it."""
-    engine = warehouse.create_engine(postgres_url)
-    sheets = [f"sheet-{n}" for n in range(2000)]
-    try:
-        warehouse.ensure_schema(engine)
-        warehouse.ensure_schema(engine)
-        with engine.begin() as conn:
-            conn.execute(warehouse.fetches.delete())
-            conn.execute(warehouse.quarantine.delete())
-            rows = [
-                {"load_id": f"run-{run}", "source": source, "sheet_id": sheet_id}
-                for run in range(10)
-                for source in ("adb_pds", "cdia")
-                for sheet_id in sheets
-            ]
-            fetched = {"url": "https://example.test", "fetched_at": START, "outcome": "fetched"}
-            warehouse.insert_rows(
-                conn,
-                warehouse.fetches,
-                [row | fetched | {"attempts": 1, "content_sha256": "v1"} for row in rows],
-            )
-            conn.execute(sa.text("analyze raw.fetches"))
-        with engine.connect() as conn:
-            definitions = conn.scalars(
-                sa.text("select indexdef from pg_indexes where tablename = 'fetches'")
-            ).all()
-            query = (
-                sa.select(warehouse.fetches.c.content_sha256)
-                .where(warehouse.fetches.c.source == "cdia")
-                .where(warehouse.fetches.c.sheet_id.in_(sheets[:25]))
-            )
-            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
-            plan = "\n".join(conn.scalars(sa.text(f"explain {compiled}")))
-    finally:
-        engine.dispose()
-
-    assert definitions == [
-        f"CREATE INDEX {warehouse.FETCHES_INDEX} ON raw.fetches USING btree (source, sheet_id)"
-    ]
-    assert warehouse.FETCHES_INDEX in plan
