@@ -207,8 +207,9 @@ def print_dbt_nodes(path: Path, slowest: int = 5) -> None:
 def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     """The naive peer (`bench/naive.py`) and devfin on the same `sheets` pages, each into an
     empty warehouse of this kind: devfin's fetch + parse + load against the peer's parse +
-    to_sql, and devfin with its checks (validate) too; devfin's stages run in this process, one
-    process like the peer's, so the parse workers' start is devfin's work here too."""
+    to_sql, and devfin with its checks (validate) too. Each runs in one task process (devfin's
+    four stages one after the other in it, like the peer's one process, so starting the parse
+    workers is devfin's work here too), so this process starts no parse workers of its own."""
     pages_dir = root / "peer" / "sheets"
     if not pages_dir.exists():
         for source in SOURCES:
@@ -220,7 +221,7 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     folder = root / "peer" / kind
     print(f"  naive peer vs devfin on the same {len(pages):,} sheets", flush=True)
     with warehouse_url(kind, folder / "naive", admin_url) as url:
-        naive = run_peer(pages, url)
+        naive = as_a_task(lambda: run_peer(pages, url))
     print(
         f"    naive: BeautifulSoup html.parser {naive.parse_seconds:.2f} s + to_sql"
         f" {naive.insert_seconds:.2f} s ({naive.rows:,} rows) = {naive.seconds:.2f} s",
@@ -228,18 +229,7 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     )
     with warehouse_url(kind, folder / "devfin", admin_url) as url:
         settings = bench_settings(url, pages_dir, folder)
-        seconds = dict.fromkeys(("fetch", "parse", "validate", "load"), 0.0)
-        for source in SOURCES:
-            for name, call in (
-                ("fetch", lambda s: (pipeline.discover_sheets(s, "peer", settings),
-                                     pipeline.fetch_sheets(s, "peer", settings))),
-                ("parse", lambda s: pipeline.parse_sheets(s, "peer", settings)),
-                ("validate", lambda s: pipeline.validate_sheets(s, "peer", settings)),
-                ("load", lambda s: pipeline.load_sheets(s, "peer", settings)),
-            ):  # fmt: skip
-                started = time.perf_counter()
-                call(source)
-                seconds[name] += time.perf_counter() - started
+        seconds = as_a_task(lambda: devfin_stages(settings))
     same_work = seconds["fetch"] + seconds["parse"] + seconds["load"]
     print(
         "    devfin: " + ", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()),
@@ -255,6 +245,28 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
         f" {naive.seconds / sum(seconds.values()):.1f}x",
         flush=True,
     )
+
+
+def as_a_task(call: Callable[[], Any]) -> Any:
+    """`call` in a task process of its own (in this process with --one-process)."""
+    return call() if ONE_PROCESS else in_task_process(call)[0]
+
+
+def devfin_stages(settings: Settings) -> dict[str, float]:
+    """devfin's four stages on every source, in this process: the seconds of each stage."""
+    seconds = dict.fromkeys(("fetch", "parse", "validate", "load"), 0.0)
+    for source in SOURCES:
+        for name, call in (
+            ("fetch", lambda s: (pipeline.discover_sheets(s, "peer", settings),
+                                 pipeline.fetch_sheets(s, "peer", settings))),
+            ("parse", lambda s: pipeline.parse_sheets(s, "peer", settings)),
+            ("validate", lambda s: pipeline.validate_sheets(s, "peer", settings)),
+            ("load", lambda s: pipeline.load_sheets(s, "peer", settings)),
+        ):  # fmt: skip
+            started = time.perf_counter()
+            call(source)
+            seconds[name] += time.perf_counter() - started
+    return seconds
 
 
 def bench_settings(url: str, sheets: Path, folder: Path) -> Settings:

@@ -1,0 +1,73 @@
+"""The pipeline benchmark runs end to end on a small corpus, each stage in its own task process,
+and a stage that fails there fails the benchmark with the stage's own traceback."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from devfin.pipeline import PARALLEL_PARSE_MIN_SHEETS
+
+pytestmark = pytest.mark.integration
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "pipeline.py"
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """bench/pipeline.py imported as a module; the bench folder it puts on sys.path, and the
+    modules it imports from there, are gone again afterwards."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    spec = importlib.util.spec_from_file_location("devfin_bench_pipeline", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    for name, imported in list(sys.modules.items()):
+        if Path(getattr(imported, "__file__", None) or "/").parent == BENCH.parent:
+            del sys.modules[name]
+
+
+def test_the_pipeline_benchmark_runs_and_prints_every_stage() -> None:
+    """Both warehouses one after the other in one benchmark, each source large enough to be
+    parsed by parse workers (in the task processes, and in the peer's run before the second
+    warehouse's stages)."""
+    completed = subprocess.run(
+        [sys.executable, str(BENCH), "--sheets", "420", "--peer-sheets", "420", "--skip-dbt",
+         "--warehouse", "duckdb", "--warehouse", "postgres"],
+        capture_output=True, text=True, check=False, timeout=400,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    out = completed.stdout
+    assert 420 // 2 >= PARALLEL_PARSE_MIN_SHEETS
+    for run in ("cold", "unchanged", "changed"):
+        assert len(re.findall(rf"run {run}: [\d.]+ s end to end", out)) == 2, out
+    stage = r"^ +(discover \+ fetch|parse|validate|load) +[\d.]+ s .* task process"
+    stages = re.findall(stage, out, flags=re.MULTILINE)
+    assert len(stages) == 2 * 3 * 2 * 4  # two warehouses, three runs, two sources, four stages
+    loaded = [int(n) for n in re.findall(r"loaded (\d+), unchanged", out)]
+    for first in (0, 6):  # each warehouse's cold, unchanged and changed runs, two sources each
+        cold, unchanged, changed = (loaded[first + i : first + i + 2] for i in (0, 2, 4))
+        assert min(cold) > 0 and unchanged == [0, 0] and sum(changed) > 0, out
+    ratios = re.findall(r"fetch \+ parse \+ load [\d.]+ s: [\d.]+x faster than the peer", out)
+    assert len(ratios) == 2, out
+
+
+def test_a_stage_runs_in_its_own_process_and_its_failure_reaches_the_benchmark(
+    bench: ModuleType,
+) -> None:
+    value, peak = bench.in_task_process(lambda: len(bytearray(64 * 2**20)))
+    assert value == 64 * 2**20
+    assert peak >= 64  # MiB: the 64 MiB lived in the task process
+
+    def fails() -> None:
+        raise ValueError("sheet 42 is not where it was")
+
+    with pytest.raises(RuntimeError, match=r"(?s)a stage failed.*ValueError: sheet 42"):
+        bench.in_task_process(fails)
