@@ -60,6 +60,19 @@ def test_the_pipeline_benchmark_runs_and_prints_every_stage() -> None:
     assert len(ratios) == 2, out
 
 
+def test_the_pipeline_benchmark_runs_in_one_process_when_asked() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH), "--sheets", "60", "--peer-sheets", "20", "--skip-dbt",
+         "--cold-only", "--warehouse", "duckdb", "--one-process"],
+        capture_output=True, text=True, check=False, timeout=400,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    stage = r"^ +(discover \+ fetch|parse|validate|load) +[\d.]+ s .* this process"
+    assert len(re.findall(stage, completed.stdout, flags=re.MULTILINE)) == 2 * 4
+    assert "task process" not in completed.stdout
+    assert "faster than the peer" in completed.stdout
+
+
 def test_a_stage_runs_in_its_own_process_and_its_failure_reaches_the_benchmark(
     bench: ModuleType,
 ) -> None:
