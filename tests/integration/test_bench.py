@@ -77,9 +77,10 @@ def test_a_stage_runs_in_its_own_process_and_its_failure_reaches_the_benchmark(
     bench: ModuleType,
 ) -> None:
     pipeline.release_parse_workers()  # none kept by an earlier test for the fork to inherit
-    value, peak = bench.in_task_process(lambda: len(bytearray(64 * 2**20)))
-    assert value == 64 * 2**20
-    assert peak >= 64  # MiB: the 64 MiB lived in the task process
+    small, small_peak = bench.in_task_process(lambda: len(bytearray(16 * 2**20)))
+    large, large_peak = bench.in_task_process(lambda: len(bytearray(256 * 2**20)))
+    assert (small, large) == (16 * 2**20, 256 * 2**20)
+    assert large_peak - small_peak >= 200  # MiB: the peak is the task process's own
 
     def fails() -> None:
         raise ValueError("sheet 42 is not where it was")
