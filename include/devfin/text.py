@@ -57,14 +57,20 @@ def clean_text(value: str | None) -> str | None:
     """Normalised text (NBSP, doubled apostrophes, runs of spaces), or None when empty or "-"."""
     if value is None:
         return None
-    text = value.translate(_NO_BREAK_SPACES).replace(DOUBLED_APOSTROPHE, "'")
+    # Each step only where it can change something: parsing a page cleans ~150 values, most of
+    # them ASCII on one line with single spaces.
+    text = value if value.isascii() else value.translate(_NO_BREAK_SPACES)
+    if DOUBLED_APOSTROPHE in text:
+        text = text.replace(DOUBLED_APOSTROPHE, "'")
     if "\n" in text or "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
         # Paragraph breaks are content: keep them, but at most one blank line between them.
         text = _BLANK_LINE_RUN.sub("\n\n", "\n".join(lines)).strip()
-    else:  # one line, most values: only its spaces to collapse
+    elif "  " in text or "\t" in text:  # one line: only its runs of spaces to collapse
         text = _HORIZONTAL_SPACE.sub(" ", text).strip()
+    else:
+        text = text.strip()
     return None if text in _EMPTY_MARKERS else text
 
 
