@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -38,6 +40,28 @@ from devfin.text import (
 )
 def test_clean_text(raw: str | None, expected: str | None) -> None:
     assert clean_text(raw) == expected
+
+
+def _clean_text_every_step(value: str) -> str | None:
+    """clean_text as its rules read, every step on every value (it skips the steps that cannot
+    change a value)."""
+    text = value.translate(str.maketrans(dict.fromkeys("\u00a0\u202f\u2007", " ")))
+    text = text.replace("''", "'").replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:
+        lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    else:
+        text = re.sub(r"[ \t]+", " ", text).strip()
+    return None if text in ("", "-") else text
+
+
+def test_clean_text_gives_what_every_step_gives() -> None:
+    draw = random.Random(20261124)
+    alphabet = ["a", "b", " ", "  ", "\t", "\n", "\r", "\r\n", "'", "''", "-", "é",
+                "\u00a0", "\u202f", "\u2007", "\x0b", "\u3000"]  # fmt: skip
+    values = ["".join(draw.choices(alphabet, k=draw.randint(0, 12))) for _ in range(5000)]
+    assert any(v.isascii() for v in values) and not all(v.isascii() for v in values)
+    assert [clean_text(v) for v in values] == [_clean_text_every_step(v) for v in values]
 
 
 @pytest.mark.parametrize(
