@@ -96,11 +96,7 @@ def stage(name: str, sheets: int, call: Callable[[], Any]) -> Any:
     if SAMPLER:
         SAMPLER.stage_children = 0.0
     started = time.perf_counter()
-    if ONE_PROCESS:
-        result = call()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    else:
-        result, own = in_task_process(call)
+    result, own = as_a_task(call)
     seconds = time.perf_counter() - started
     tree = SAMPLER.peak if SAMPLER else 0.0
     children = SAMPLER.stage_children if SAMPLER else 0.0
@@ -221,7 +217,7 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     folder = root / "peer" / kind
     print(f"  naive peer vs devfin on the same {len(pages):,} sheets", flush=True)
     with warehouse_url(kind, folder / "naive", admin_url) as url:
-        naive = as_a_task(lambda: run_peer(pages, url))
+        naive, _ = as_a_task(lambda: run_peer(pages, url))
     print(
         f"    naive: BeautifulSoup html.parser {naive.parse_seconds:.2f} s + to_sql"
         f" {naive.insert_seconds:.2f} s ({naive.rows:,} rows) = {naive.seconds:.2f} s",
@@ -229,7 +225,7 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     )
     with warehouse_url(kind, folder / "devfin", admin_url) as url:
         settings = bench_settings(url, pages_dir, folder)
-        seconds = as_a_task(lambda: devfin_stages(settings))
+        seconds, _ = as_a_task(lambda: devfin_stages(settings))
     same_work = seconds["fetch"] + seconds["parse"] + seconds["load"]
     print(
         "    devfin: " + ", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()),
@@ -247,9 +243,12 @@ def peer(kind: str, root: Path, sheets: int, admin_url: str) -> None:
     )
 
 
-def as_a_task(call: Callable[[], Any]) -> Any:
-    """`call` in a task process of its own (in this process with --one-process)."""
-    return call() if ONE_PROCESS else in_task_process(call)[0]
+def as_a_task(call: Callable[[], Any]) -> tuple[Any, float]:
+    """`call` in a task process of its own (in this process with --one-process): its result, and
+    the peak resident memory in MiB of the process it ran in."""
+    if ONE_PROCESS:
+        return call(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return in_task_process(call)
 
 
 def devfin_stages(settings: Settings) -> dict[str, float]:

@@ -35,23 +35,33 @@ def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
             del sys.modules[name]
 
 
+def _bench(*args: str) -> str:
+    """What bench/pipeline.py prints with these arguments (dbt skipped); it must succeed."""
+    completed = subprocess.run(
+        [sys.executable, str(BENCH), "--skip-dbt", *args],
+        capture_output=True, text=True, check=False, timeout=400,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
+def _stages(out: str, process: str) -> list[str]:
+    """The stage lines printed, each naming the process it ran in ("task" or "this")."""
+    line = rf"^ +(discover \+ fetch|parse|validate|load) +[\d.]+ s .* {process} process"
+    return re.findall(line, out, flags=re.MULTILINE)
+
+
 def test_the_pipeline_benchmark_runs_and_prints_every_stage() -> None:
     """Both warehouses one after the other in one benchmark, each source large enough to be
     parsed by parse workers (in the task processes, and in the peer's run before the second
     warehouse's stages)."""
-    completed = subprocess.run(
-        [sys.executable, str(BENCH), "--sheets", "420", "--peer-sheets", "420", "--skip-dbt",
-         "--warehouse", "duckdb", "--warehouse", "postgres"],
-        capture_output=True, text=True, check=False, timeout=400,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    out = completed.stdout
+    out = _bench("--sheets", "420", "--peer-sheets", "420", "--warehouse", "duckdb",
+                 "--warehouse", "postgres")  # fmt: skip
     assert 420 // 2 >= PARALLEL_PARSE_MIN_SHEETS
     for run in ("cold", "unchanged", "changed"):
         assert len(re.findall(rf"run {run}: [\d.]+ s end to end", out)) == 2, out
-    stage = r"^ +(discover \+ fetch|parse|validate|load) +[\d.]+ s .* task process"
-    stages = re.findall(stage, out, flags=re.MULTILINE)
-    assert len(stages) == 2 * 3 * 2 * 4  # two warehouses, three runs, two sources, four stages
+    # two warehouses, three runs, two sources, four stages
+    assert len(_stages(out, "task")) == 2 * 3 * 2 * 4
     loaded = [int(n) for n in re.findall(r"loaded (\d+), unchanged", out)]
     for first in (0, 6):  # each warehouse's cold, unchanged and changed runs, two sources each
         cold, unchanged, changed = (loaded[first + i : first + i + 2] for i in (0, 2, 4))
@@ -61,16 +71,11 @@ def test_the_pipeline_benchmark_runs_and_prints_every_stage() -> None:
 
 
 def test_the_pipeline_benchmark_runs_in_one_process_when_asked() -> None:
-    completed = subprocess.run(
-        [sys.executable, str(BENCH), "--sheets", "60", "--peer-sheets", "20", "--skip-dbt",
-         "--cold-only", "--warehouse", "duckdb", "--one-process"],
-        capture_output=True, text=True, check=False, timeout=400,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    stage = r"^ +(discover \+ fetch|parse|validate|load) +[\d.]+ s .* this process"
-    assert len(re.findall(stage, completed.stdout, flags=re.MULTILINE)) == 2 * 4
-    assert "task process" not in completed.stdout
-    assert "faster than the peer" in completed.stdout
+    out = _bench("--sheets", "60", "--peer-sheets", "20", "--cold-only", "--warehouse", "duckdb",
+                 "--one-process")  # fmt: skip
+    assert len(_stages(out, "this")) == 2 * 4
+    assert "task process" not in out
+    assert "faster than the peer" in out
 
 
 def test_a_stage_runs_in_its_own_process_and_its_failure_reaches_the_benchmark(
