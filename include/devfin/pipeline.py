@@ -50,13 +50,7 @@ from devfin.fetching import (
 from devfin.marts import DbtError  # noqa: F401  (raised by build_marts; importable from here)
 from devfin.parsing import json_line, parse_one
 from devfin.quality import derive
-from devfin.records import (
-    RECORD_TYPES,
-    ParsedSheet,
-    as_dict,
-    column_types,
-    parsed_sheet_from_json,
-)
+from devfin.records import RECORD_TYPES, column_types, row_from_json
 from devfin.settings import Settings
 from devfin.validation import CheckResult, Validator, critical_failures, load_suites
 
@@ -434,8 +428,11 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
 # --- validate ----------------------------------------------------------------------------------
 
 
-def _staging_rows(item: dict[str, Any], sheet: ParsedSheet, load_id: str) -> dict[str, list[dict]]:
-    """The staging rows of one parsed sheet, by table, with the provenance columns filled."""
+def _staging_rows(item: dict[str, Any], load_id: str) -> dict[str, list[dict]]:
+    """The staging rows of one parsed sheet (a `parsed.jsonl` item), by table, with the
+    provenance columns filled."""
+    sheet = item["sheet"]
+    parent_type, *child_types = RECORD_TYPES[sheet["source"]]
     meta = {
         "sheet_id": item["sheet_id"],
         "sheet_version": item["sheet_version"],
@@ -445,15 +442,18 @@ def _staging_rows(item: dict[str, Any], sheet: ParsedSheet, load_id: str) -> dic
     }
     parent = {
         **meta,
-        "parser_version": sheet.parser_version,
-        "provenance": warehouse.dumps(sheet.provenance),
-        "missing_labels": warehouse.dumps(list(sheet.missing_labels)),
-        "repairs": warehouse.dumps({kind: list(f) for kind, f in sheet.repairs.items()}),
-        **as_dict(sheet.record),
+        "parser_version": sheet["parser_version"],
+        "provenance": warehouse.dumps(sheet["provenance"]),
+        "missing_labels": warehouse.dumps(sheet["missing_labels"]),
+        "repairs": warehouse.dumps(sheet.get("repairs", {})),
+        **row_from_json(parent_type, sheet["record"]),
     }
-    rows = {sheet.record.table: [parent]}
-    for record_type in RECORD_TYPES[sheet.source][1:]:
-        rows[record_type.table] = [{**meta, **as_dict(r)} for r in sheet.rows(record_type.table)]
+    rows = {parent_type.table: [parent]}
+    children = sheet["children"]
+    for record_type in child_types:
+        rows[record_type.table] = [
+            {**meta, **row_from_json(record_type, r)} for r in children.get(record_type.table, [])
+        ]
     return rows
 
 
@@ -464,8 +464,7 @@ def _frames(source: str, items: list[dict[str, Any]], load_id: str) -> dict[str,
 
     by_table: dict[str, list[dict[str, Any]]] = {t.table: [] for t in RECORD_TYPES[source]}
     for item in items:
-        sheet = parsed_sheet_from_json(item["sheet"])
-        for table, rows in _staging_rows(item, sheet, load_id).items():
+        for table, rows in _staging_rows(item, load_id).items():
             by_table[table] += rows
     frames = {}
     for record_type in RECORD_TYPES[source]:
@@ -578,8 +577,7 @@ def load_sheets(
                     continue
                 seen.add(key)
                 tally["sheets_loaded"] += 1
-                sheet = parsed_sheet_from_json(item["sheet"])
-                for table, rows in _staging_rows(item, sheet, load_id).items():
+                for table, rows in _staging_rows(item, load_id).items():
                     by_table.setdefault(table, []).extend(rows)
             for table, rows in by_table.items():
                 tally["rows_loaded"] += spool.add(warehouse.STAGING_TABLES[table], rows)

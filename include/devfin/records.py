@@ -268,17 +268,37 @@ def column_types(record_type: type) -> dict[str, type]:
     return types
 
 
+@functools.cache
+def _json_columns(record_type: type) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """A record type's columns, and which of them JSON holds as ISO dates and as decimal text."""
+    types = column_types(record_type)
+    return (
+        frozenset(types),
+        tuple(name for name, kind in types.items() if kind is date),
+        tuple(name for name, kind in types.items() if kind is Decimal),
+    )
+
+
+def row_from_json(record_type: type, data: dict[str, Any]) -> dict[str, Any]:
+    """A record's columns from its `record_to_json` form, typed as `as_dict` gives them, without
+    building the record: the load and the checks read thousands of rows a second this way."""
+    names, dates, decimals = _json_columns(record_type)
+    row = dict(data) if data.keys() <= names else {k: v for k, v in data.items() if k in names}
+    if len(row) < len(names):
+        for name in names - row.keys():
+            row[name] = None
+    for name in dates:
+        if (value := row[name]) is not None:
+            row[name] = date.fromisoformat(value)
+    for name in decimals:
+        if (value := row[name]) is not None:
+            row[name] = Decimal(value)
+    return row
+
+
 def record_from_json(record_type: type, data: dict[str, Any]) -> Any:
     """The inverse of `record_to_json`."""
-    values: dict[str, Any] = {}
-    for name, kind in column_types(record_type).items():
-        value = data.get(name)
-        if value is not None and kind is date:
-            value = date.fromisoformat(value)
-        elif value is not None and kind is Decimal:
-            value = Decimal(value)
-        values[name] = value
-    return record_type(**values)
+    return record_type(**row_from_json(record_type, data))
 
 
 TABLE_TYPES: dict[str, type] = {t.table: t for types in RECORD_TYPES.values() for t in types}

@@ -176,8 +176,14 @@ def create_engine(url: str) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the schemas and tables of the contract where they are missing."""
+    """Create the schemas and tables of the contract where they are missing.
+
+    Every stage opens the warehouse this way: when the whole contract is in place (the usual
+    case) one query says so and no DDL runs, which would cost a statement per table and, on
+    PostgreSQL, an ALTER TABLE takes its table's exclusive lock even when it changes nothing."""
     with engine.begin() as conn:
+        if _schema_in_place(conn):
+            return
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn)
@@ -186,6 +192,25 @@ def ensure_schema(engine: Engine) -> None:
             conn.execute(
                 sa.text(f"alter table audit.quarantine add column if not exists {name} {sql_type}")
             )
+
+
+def _schema_in_place(conn: Connection) -> bool:
+    """Whether every schema, table and column of the contract exists."""
+    # information_schema rather than the inspector: duckdb-engine names schemas "<db>.<schema>".
+    schemas = set(conn.execute(sa.text("select schema_name from information_schema.schemata")))
+    if not schemas >= {(schema,) for schema in SCHEMAS}:
+        return False
+    wanted = {
+        (table.schema, table.name, column.name)
+        for table in metadata.tables.values()
+        for column in table.columns
+    }
+    columns = sa.text(
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where table_schema in :schemas"
+    ).bindparams(sa.bindparam("schemas", expanding=True))
+    present = conn.execute(columns, {"schemas": sorted({s for s, _, _ in wanted})})
+    return wanted <= set(present.tuples())
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
