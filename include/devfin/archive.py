@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -10,8 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import fsspec
 
 from devfin.paths import path_component
 
@@ -33,10 +32,22 @@ class Archive:
 
     def __init__(self, root: str | Path) -> None:
         self.root_url = str(root)
-        self.fs, self.root = fsspec.core.url_to_fs(self.root_url)
-        protocols = (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
-        self.is_local = "file" in protocols
+        local = _local_folder(self.root_url)
+        if local is None:
+            self.fs, self.root = _url_to_fs(self.root_url)
+            protocols = (
+                (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
+            )
+            self.is_local = "file" in protocols
+        else:
+            self.root, self.is_local = local, True
         self._folders: set[Path] = set()  # local folders known to exist
+
+    @functools.cached_property
+    def fs(self) -> Any:
+        """The fsspec filesystem of the root, imported only when needed: a local archive reads
+        and writes its bodies without it, and each parse worker starts faster without fsspec."""
+        return _url_to_fs(self.root_url)[0]
 
     def path_of(self, sha256: str) -> str:
         return f"{self.root}/sha256/{sha256[:2]}/{sha256}"
@@ -56,6 +67,9 @@ class Archive:
 
     def get(self, sha256: str) -> bytes:
         """The body stored under a sha256; FileNotFoundError names it when absent."""
+        if self.is_local:
+            with open(self.path_of(sha256), "rb") as body:
+                return body.read()
         return self.fs.cat_file(self.path_of(sha256))
 
     def record(
@@ -95,3 +109,18 @@ class Archive:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         os.replace(temporary, target)
+
+
+def _local_folder(url: str) -> str | None:
+    """The absolute folder of a local archive root (a path or a file:// URL), else None."""
+    if url.startswith("file://"):
+        url = url.removeprefix("file://")
+    elif "://" in url or "::" in url:  # another protocol, or a chain of them
+        return None
+    return os.path.abspath(os.path.expanduser(url))
+
+
+def _url_to_fs(url: str) -> tuple[Any, str]:
+    import fsspec
+
+    return fsspec.core.url_to_fs(url)

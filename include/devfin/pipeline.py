@@ -52,6 +52,7 @@ from devfin.parsing import json_line, parse_one
 from devfin.quality import derive
 from devfin.records import RECORD_TYPES, column_types, row_from_json
 from devfin.settings import Settings
+from devfin.sources import SOURCE_KEYS
 from devfin.validation import CheckResult, Validator, critical_failures, load_suites
 
 log = logging.getLogger(__name__)
@@ -420,7 +421,10 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
     """
     if workers not in _POOLS:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["devfin.parsing"])
+        # the parsers too, imported once there rather than in each worker at its first sheet
+        context.set_forkserver_preload(
+            ["devfin.parsing", *(f"devfin.sources.{key}" for key in SOURCE_KEYS)]
+        )
         _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
     return _POOLS[workers]
 
