@@ -244,17 +244,17 @@ def as_dict(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
-def to_json(value: Any) -> Any:
-    """A column value as JSON: dates as ISO strings, Decimals as exact strings."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def record_to_json(record: Any) -> dict[str, Any]:
-    return {name: to_json(value) for name, value in as_dict(record).items()}
+    """A record's columns as JSON values (each parse worker writes thousands a second)."""
+    data = dict(vars(record))  # a dataclass's fields, in order, and nothing else
+    _, dates, decimals = _json_columns(type(record))
+    for name in dates:
+        if (value := data[name]) is not None:
+            data[name] = value.isoformat()
+    for name in decimals:
+        if (value := data[name]) is not None:
+            data[name] = str(value)
+    return data
 
 
 @functools.cache
