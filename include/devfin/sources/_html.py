@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -303,6 +304,10 @@ class _Slot(NamedTuple):
 
 def _place(rows: list[list[Node]]) -> list[list[_Slot]]:
     """Cells placed on the grid of slots the way HTML lays out rowspan and colspan."""
+    if not any(_may_span(cell) for cells in rows for cell in cells):
+        # Most tables: each cell fills the next slot of its row (the loop below does the same).
+        numbers = itertools.count()
+        return [[_Slot(next(numbers), inner_text(cell), True) for cell in cells] for cells in rows]
     grid: list[list[_Slot | None]] = [[] for _ in rows]
     number = 0
     for r, cells in enumerate(rows):
@@ -324,6 +329,11 @@ def _place(rows: list[list[Node]]) -> list[list[_Slot]]:
             column += colspan
             number += 1
     return [[slot or _Slot(-1, "", False) for slot in line] for line in grid]
+
+
+def _may_span(cell: Node) -> bool:
+    attributes = cell.attributes
+    return bool(attributes) and ("colspan" in attributes or "rowspan" in attributes)
 
 
 def _spans(cell: Node, rows_left: int) -> tuple[int, int]:
