@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from devfin.archive import Archive
 
 
@@ -41,3 +43,24 @@ def test_records_keep_the_first_sighting(tmp_path: Path) -> None:
     archive.record("cdia", "a/b", sha, "u", first)
     archive.record("cdia", "a/b", sha, "u", later)
     assert [e["fetched_at"] for e in archive.records("cdia")] == [first.isoformat()]
+
+
+def test_a_local_archive_is_the_same_by_path_or_file_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    monkeypatch.chdir(tmp_path)
+    by_path = Archive("archive")  # relative to the working directory
+    sha, uri = by_path.put(b"body")
+    by_path.record("cdia", "a", sha, "u", datetime(2026, 1, 1, tzinfo=UTC))
+    by_url = Archive(f"file://{tmp_path / 'archive'}")
+    assert by_url.get(sha) == b"body"
+    assert by_url.uri_of(sha) == uri == (tmp_path / "archive" / "sha256" / sha[:2] / sha).as_uri()
+    assert [e["sheet_id"] for e in by_url.records("cdia")] == ["a"]  # listed through fsspec
+
+
+def test_a_missing_body_names_its_path(tmp_path: Path) -> None:
+    missing = "0" * 64
+    with pytest.raises(FileNotFoundError, match=missing):
+        Archive(tmp_path).get(missing)
