@@ -13,8 +13,6 @@ of `--sheets` sheets, best of three).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,7 +24,7 @@ from devfin.pipeline import _known_versions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import postgres_warehouse
-from parse import cpu_name
+from parse import machine
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 NEW_VERSION_EVERY = 20  # runs
@@ -93,7 +91,7 @@ def main() -> None:
     )
     args = options.parse_args()
     sheets = [f"{number:05d}-001" for number in range(args.sheets)]
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     for kind in args.warehouse or ["duckdb", "postgres"]:
         for runs in args.runs or [0, 50, 200]:
             with tempfile.TemporaryDirectory(prefix="devfin-bench-") as tmp:

@@ -15,8 +15,6 @@ created for the run and dropped after. Prints rows/s for each and the ratio.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import resource
 import sys
@@ -35,7 +33,7 @@ import sqlalchemy as sa
 from devfin import warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from parse import cpu_name
+from parse import machine
 
 TABLE = warehouse.STAGING_TABLES["adb_tenders"]
 STATUSES = ("Active", "Closed", "Awarded", "Cancelled")
@@ -150,7 +148,7 @@ def main() -> None:
     kinds = args.warehouse or ["duckdb", "postgres"]
     naive_rows = args.naive_rows or args.rows
 
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     started = time.perf_counter()
     rows = generate(max(args.rows, naive_rows), args.seed)
     print(

@@ -14,6 +14,7 @@ import os
 import platform
 import resource
 import time
+import timeit
 
 from devfin.errors import ParseError
 from devfin.samples import DEFAULT_DEFECT_RATE, SOURCES, samples
@@ -30,6 +31,17 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.machine()
+
+
+def machine() -> str:
+    """Where a figure came from: the processor, its cores, Python, and a yardstick of how fast
+    this machine runs Python right now (a VM's speed changes from day to day: the same code
+    parsed 900 pages/s one day and 311 to 406 the next)."""
+    best = min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10
+    return (
+        f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()};"
+        f" yardstick sum(range(10**6)) {best * 1000:.1f} ms"
+    )
 
 
 def measure(source: str, pages: list[tuple[str, str, str]]) -> tuple[float, int]:
@@ -52,7 +64,7 @@ def main() -> None:
     args = options.parse_args()
 
     per_source = args.pages // len(SOURCES)
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(
         f"{args.pages} generated pages ({per_source} per source), seed {args.seed},"
         f" {DEFAULT_DEFECT_RATE:.0%} with a defect; one process, one core"

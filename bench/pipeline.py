@@ -26,8 +26,6 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
-import os
-import platform
 import resource
 import shutil
 import sys
@@ -50,7 +48,7 @@ from devfin.settings import Settings, load_settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import postgres_warehouse
 from naive import run_peer
-from parse import cpu_name
+from parse import machine
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 
@@ -313,7 +311,7 @@ def main() -> None:
     kinds = args.warehouse or ["duckdb", "postgres"]
     count = args.sheets // len(SOURCES)
 
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     global SAMPLER, ONE_PROCESS
     ONE_PROCESS = args.one_process
     # GX imported once here, not timed: each validate task process forks with it loaded
