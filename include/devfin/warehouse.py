@@ -179,8 +179,9 @@ def ensure_schema(engine: Engine) -> None:
     """Create the schemas and tables of the contract where they are missing.
 
     Every stage opens the warehouse this way: when the whole contract is in place (the usual
-    case) one query says so and no DDL runs, which would cost a statement per table and, on
-    PostgreSQL, an ALTER TABLE takes its table's exclusive lock even when it changes nothing."""
+    case) two `information_schema` queries say so and no DDL runs, which would cost a statement
+    per table and, on PostgreSQL, an ALTER TABLE takes its table's exclusive lock even when it
+    changes nothing."""
     with engine.begin() as conn:
         if _schema_in_place(conn):
             return
