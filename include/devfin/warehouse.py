@@ -211,7 +211,7 @@ def _schema_in_place(conn: Connection) -> bool:
         " where table_schema in :schemas"
     ).bindparams(sa.bindparam("schemas", expanding=True))
     present = conn.execute(columns, {"schemas": sorted({s for s, _, _ in wanted})})
-    return wanted <= set(present.tuples())
+    return wanted <= {tuple(row) for row in present}
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
