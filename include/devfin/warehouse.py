@@ -198,8 +198,8 @@ def ensure_schema(engine: Engine) -> None:
 def _schema_in_place(conn: Connection) -> bool:
     """Whether every schema, table and column of the contract exists."""
     # information_schema rather than the inspector: duckdb-engine names schemas "<db>.<schema>".
-    schemas = set(conn.execute(sa.text("select schema_name from information_schema.schemata")))
-    if not schemas >= {(schema,) for schema in SCHEMAS}:
+    schemas = conn.execute(sa.text("select schema_name from information_schema.schemata"))
+    if not set(schemas.scalars()) >= set(SCHEMAS):
         return False
     wanted = {
         (table.schema, table.name, column.name)
