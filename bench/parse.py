@@ -37,7 +37,8 @@ def machine() -> str:
     """Where a figure came from: the processor, its cores, Python, and a yardstick of how fast
     this machine runs Python right now (a VM's speed changes from day to day: the same code
     parsed 900 pages/s one day and 311 to 406 the next)."""
-    best = min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10
+    # best of five, two sums each: a third of a second at the start of every benchmark
+    best = min(timeit.repeat("sum(range(1_000_000))", number=2, repeat=5)) / 2
     return (
         f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" yardstick sum(range(10**6)) {best * 1000:.1f} ms"
