@@ -450,6 +450,7 @@ def _staging_rows(item: dict[str, Any], load_id: str) -> dict[str, list[dict]]:
         "provenance": warehouse.dumps(sheet["provenance"]),
         "missing_labels": warehouse.dumps(sheet["missing_labels"]),
         "repairs": warehouse.dumps(sheet.get("repairs", {})),
+        "unparsed": warehouse.dumps(sheet.get("unparsed", {})),
         **row_from_json(parent_type, sheet["record"]),
     }
     rows = {parent_type.table: [parent]}

@@ -15,10 +15,14 @@ adb_projects
                                     zones): a last update later than that cannot be
     check_doubled_apostrophe_fields the fields whose source text had doubled apostrophes
                                     (from `repairs`), ", "-joined; null when none
+    check_unparsed_values           each value on the page that could not be read (from
+                                    `unparsed`) as "field: reason: text", "; "-joined; null when
+                                    every value was read
 adb_disbursements
     check_latest_possible_date      as above
 cdia_interventions
     check_doubled_apostrophe_fields as above
+    check_unparsed_values           as above
 """
 
 from __future__ import annotations
@@ -77,12 +81,14 @@ def _adb_projects(frames: dict[str, Any], run_date: date) -> Any:
     frame["check_stale_before"] = pd.Series(cutoff, index=frame.index).astype("datetime64[ns]")
     frame["check_latest_possible_date"] = _latest_possible_date(frame)
     frame["check_doubled_apostrophe_fields"] = _doubled_apostrophe_fields(frame)
+    frame["check_unparsed_values"] = _unparsed_values(frame)
     return frame
 
 
 def _cdia_interventions(frame: Any) -> Any:
     frame = frame.copy()
     frame["check_doubled_apostrophe_fields"] = _doubled_apostrophe_fields(frame)
+    frame["check_unparsed_values"] = _unparsed_values(frame)
     return frame
 
 
@@ -137,3 +143,30 @@ def _doubled_apostrophe_fields(frame: Any) -> Any:
         return ", ".join(named) or None
 
     return pd.Series([fields(r) for r in frame["repairs"]], index=frame.index, dtype="object")
+
+
+# An unread value's text, as the ledger's sample shows it: enough to recognise, never a page.
+UNPARSED_SAMPLE_CHARS = 120
+
+
+def _unparsed_values(frame: Any) -> Any:
+    import pandas as pd
+
+    def values(unparsed: Any) -> str | None:
+        if not isinstance(unparsed, str) or not unparsed:
+            return None
+        entries = json.loads(unparsed)
+        described = [
+            f"{name}: {detail.get('reason')}: {_shortened(detail.get('text') or '')!r}"
+            for name, detail in entries.items()
+        ]
+        return "; ".join(described) or None
+
+    column = frame["unparsed"] if "unparsed" in frame else [None] * len(frame)
+    return pd.Series([values(u) for u in column], index=frame.index, dtype="object")
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= UNPARSED_SAMPLE_CHARS:
+        return text
+    return text[: UNPARSED_SAMPLE_CHARS - 1] + "\u2026"

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class AdbProject:
 
     project_number: str
     project_name: str
+    layout: str | None = None  # the layout generation the parser read (see `sources.adb_pds`)
     title: str | None = None  # the page heading, "Country : Project name"
     summary: str | None = None  # the lead paragraphs above "Project Details"
     country: str | None = None
@@ -154,6 +155,7 @@ class CdiaIntervention:
     table: ClassVar[str] = "cdia_interventions"
 
     title: str
+    layout: str | None = None  # the layout generation the parser read (see `sources.cdia`)
     country: str | None = None
     city: str | None = None
     study_period_start: date | None = None  # month precision: the first day of the month
@@ -222,6 +224,9 @@ class ParsedSheet:
     `missing_labels` lists the labels the parser looked for and did not find; `repairs` names,
     by kind of repair (such as `doubled_apostrophe`), the fields whose source text the parser
     had to mend, so the quality checks can flag the source even though the record is clean.
+    `unparsed` maps each field (or `table.column[position]` of a child row) whose value was on
+    the page but could not be read to {"text": the raw text, "reason": why}: the field is
+    empty, its text is kept, and a warning check names it.
     """
 
     source: str
@@ -230,6 +235,7 @@ class ParsedSheet:
     provenance: dict[str, str] = field(default_factory=dict)
     missing_labels: tuple[str, ...] = ()
     repairs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unparsed: dict[str, dict[str, str]] = field(default_factory=dict)
     parser_version: str = PARSER_VERSION
 
     def rows(self, table: str) -> list[Any]:
@@ -312,6 +318,7 @@ def parsed_sheet_to_json(sheet: ParsedSheet) -> dict[str, Any]:
         "provenance": sheet.provenance,
         "missing_labels": list(sheet.missing_labels),
         "repairs": {kind: list(fields) for kind, fields in sheet.repairs.items()},
+        "unparsed": {name: dict(detail) for name, detail in sheet.unparsed.items()},
         "parser_version": sheet.parser_version,
     }
 
@@ -328,5 +335,6 @@ def parsed_sheet_from_json(data: dict[str, Any]) -> ParsedSheet:
         provenance=data["provenance"],
         missing_labels=tuple(data["missing_labels"]),
         repairs={kind: tuple(fields) for kind, fields in data.get("repairs", {}).items()},
+        unparsed={name: dict(detail) for name, detail in data.get("unparsed", {}).items()},
         parser_version=data["parser_version"],
     )

@@ -56,6 +56,7 @@ def _staging_table(record_type: type, is_parent: bool) -> sa.Table:
             sa.Column("provenance", sa.Text, nullable=False),  # JSON: field → label read
             sa.Column("missing_labels", sa.Text, nullable=False),  # JSON list
             sa.Column("repairs", sa.Text, nullable=False),  # JSON: repair kind → fields
+            sa.Column("unparsed", sa.Text, nullable=False),  # JSON: field → raw text, reason
         ]
     required = {f.name for f in dataclasses.fields(record_type) if f.default is dataclasses.MISSING}
     for name, kind in column_types(record_type).items():
@@ -162,14 +163,6 @@ quarantine = sa.Table(
 
 AUDIT_TABLES = (load_runs, dq_results, quarantine)
 
-# Columns added to audit.quarantine after warehouses were created without them (same SQL on
-# DuckDB and PostgreSQL).
-_ADDED_COLUMNS = (
-    ("released_at", "timestamp with time zone"),
-    ("released_by", "text"),
-    ("release_reason", "text"),
-)
-
 
 def create_engine(url: str) -> Engine:
     return sa.create_engine(url)
@@ -189,10 +182,36 @@ def ensure_schema(engine: Engine) -> None:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn)
         # create_all adds no column to a table that exists: bring older warehouses up to date.
-        for name, sql_type in _ADDED_COLUMNS:
+        # An added column takes no NOT NULL: the rows already there have no value for it.
+        for table, column in _missing_columns(conn):
+            sql_type = column.type.compile(dialect=conn.dialect)
             conn.execute(
-                sa.text(f"alter table audit.quarantine add column if not exists {name} {sql_type}")
+                sa.text(
+                    f"alter table {table.schema}.{table.name}"
+                    f" add column if not exists {column.name} {sql_type}"
+                )
             )
+
+
+def _missing_columns(conn: Connection) -> list[tuple[sa.Table, sa.Column]]:
+    """The columns of the contract that the warehouse's existing tables lack."""
+    present = _present_columns(conn)
+    tables = {(schema, name) for schema, name, _ in present}
+    return [
+        (table, column)
+        for table in metadata.tables.values()
+        if (table.schema, table.name) in tables
+        for column in table.columns
+        if (table.schema, table.name, column.name) not in present
+    ]
+
+
+def _present_columns(conn: Connection) -> set[tuple[str, str, str]]:
+    columns = sa.text(
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where table_schema in :schemas"
+    ).bindparams(sa.bindparam("schemas", expanding=True))
+    return {tuple(row) for row in conn.execute(columns, {"schemas": list(SCHEMAS)})}
 
 
 def _schema_in_place(conn: Connection) -> bool:
@@ -206,12 +225,7 @@ def _schema_in_place(conn: Connection) -> bool:
         for table in metadata.tables.values()
         for column in table.columns
     }
-    columns = sa.text(
-        "select table_schema, table_name, column_name from information_schema.columns"
-        " where table_schema in :schemas"
-    ).bindparams(sa.bindparam("schemas", expanding=True))
-    present = conn.execute(columns, {"schemas": sorted({s for s, _, _ in wanted})})
-    return wanted <= {tuple(row) for row in present}
+    return wanted <= _present_columns(conn)
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 
 SOURCE_KEYS = ("adb_pds", "cdia")
+# What every layout of an ADB data sheet writes before its number ("Project Number 54037-001",
+# "Project/Program Number", "Sovereign (Public) Project | 49169-002").
+_ADB_IDENTITY = re.compile(r"Project(?:/Program)? Number|Project \| \d{5}-\d{3}")
 
 
 def get_source(key: str) -> ModuleType:
@@ -21,7 +25,7 @@ def detect_source(path_parts: tuple[str, ...], content: bytes) -> str:
         if part in SOURCE_KEYS:
             return part
     text = content[:200_000].decode("utf-8", errors="replace")
-    if "Project Number" in text:
+    if _ADB_IDENTITY.search(text):
         return "adb_pds"
     if "City Interventions" in text or "CDIA Support" in text:
         return "cdia"

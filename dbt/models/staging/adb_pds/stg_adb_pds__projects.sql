@@ -16,6 +16,8 @@ final as (
         fetched_at,
         load_id,
         parser_version,
+        layout,
+        unparsed,
         provenance,
         version_number,
         {% for column in adb_project_tracked_columns() -%}

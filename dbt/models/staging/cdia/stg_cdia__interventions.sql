@@ -17,6 +17,8 @@ final as (
         fetched_at,
         load_id,
         parser_version,
+        layout,
+        unparsed,
         provenance,
         version_number,
 

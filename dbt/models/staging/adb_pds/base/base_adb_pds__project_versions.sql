@@ -17,6 +17,8 @@ renamed as (
         fetched_at,
         load_id,
         parser_version,
+        layout,
+        unparsed,
         provenance,
 
         -- identity
