@@ -82,7 +82,7 @@ lint: install ## ruff: lint rules and formatting
 	$(BIN)/ruff format --check --quiet include dags tests bench
 
 samples: install ## regenerate the generated sample sheets shipped in include/sample_data
-	$(BIN)/devfin samples --count 20 --seed 2026 --defect-rate 0.3 --out include/sample_data
+	$(BIN)/devfin samples --count 20 --seed 2026 --defect-rate 0.3 --format mixed --out include/sample_data
 
 bench: install ## the benchmarks in bench/ (figures in bench/README.md)
 	$(BIN)/python bench/parse.py

@@ -5,7 +5,7 @@
 {% macro adb_project_tracked_columns() -%}
     {{ return([
         "project_number", "project_name", "title", "summary", "country", "project_status",
-        "project_type", "source_of_funding", "sector", "subsector", "gender",
+        "project_type", "operation_type", "borrower", "source_of_funding", "sector", "subsector", "gender",
         "description", "rationale", "impact", "outcome", "progress_toward_outcome", "outputs",
         "implementation_progress", "geographical_location", "environmental_aspects",
         "involuntary_resettlement", "indigenous_peoples", "stakeholder_participation_design",

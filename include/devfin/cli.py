@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("--count", type=int, required=True, help="pages per source")
     samples.add_argument("--seed", type=int, default=2026)
     samples.add_argument("--out", type=Path, required=True, metavar="DIR")
-    samples.add_argument("--format", choices=("html", "text"), default="html")
+    samples.add_argument("--format", choices=("html", "text", "mixed"), default="html")
     samples.add_argument(
         "--defect-rate", type=float, default=0.10, help="share of pages with one injected defect"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,9 @@ from devfin.errors import ConfigError
 from devfin.fetching import SheetRef
 
 # <loc> of a sitemap, href of an HTML index page: enough to find the sheet links in either.
+# A link's #fragment is left out (the page is the same); both hold XML/HTML-escaped text.
 _SITEMAP_LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
-_HTML_HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)["']""", re.IGNORECASE)
+_HTML_HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)[^"']*["']""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class SourcePlan:
         found = _SITEMAP_LOC.findall(content) or _HTML_HREF.findall(content)
         refs = []
         for raw in found:
-            url = urljoin(index_url, raw.decode("utf-8", errors="replace").strip())
+            link = html.unescape(raw.decode("utf-8", errors="replace")).strip()
+            url = urljoin(index_url, link)
             sheet_id = self.sheet_id(url)
             if sheet_id is not None:
                 refs.append(SheetRef(self.source, sheet_id, url))

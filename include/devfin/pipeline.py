@@ -698,64 +698,76 @@ def _fill_rows(
     current: list[drift.FillRate],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """This run's fill rate of each optional field (suite `fill_rates`), and a `template_drift`
-    warning for each field that fills far less often than in the previous runs."""
+    """This run's fill rate of each optional field, over all layouts and per layout (suite
+    `fill_rates`), and a `template_drift` warning for each field that, in one layout, fills far
+    less often than in that layout's previous runs."""
     results = warehouse.dq_results
-    previous_runs = [
-        row[0]
-        for row in conn.execute(
-            sa.select(results.c.load_id)
-            .where((results.c.source == source) & (results.c.suite == "fill_rates"))
-            .group_by(results.c.load_id)
-            .order_by(sa.func.max(results.c.checked_at).desc())
-            .limit(drift.HISTORY_RUNS)
-        )
-    ]
-    history: dict[str, list[drift.FillRate]] = {}
-    for run_id, name, rows, empty in conn.execute(
+    # Of each per-layout check, its rows of the newest HISTORY_RUNS runs that measured it.
+    recency = sa.func.row_number().over(
+        partition_by=results.c.check_name,
+        order_by=(results.c.checked_at.desc(), results.c.load_id.desc()),
+    )
+    measured = (
         sa.select(
-            results.c.load_id, results.c.column_name, results.c.element_count,
-            results.c.unexpected_count,
-        ).where(
+            results.c.load_id, results.c.check_name, results.c.column_name,
+            results.c.element_count, results.c.unexpected_count, results.c.checked_at,
+            recency.label("recency"),
+        )
+        .where(
             (results.c.source == source)
             & (results.c.suite == "fill_rates")
-            & results.c.load_id.in_(previous_runs)
+            & results.c.check_name.like("fill rate of % (layout %)")
+            & (results.c.load_id != load_id)
         )
-    ):  # fmt: skip
-        history.setdefault(run_id, []).append(drift.FillRate(name, rows, rows - empty))
+        .subquery()
+    )  # fmt: skip
+    history: dict[str, list[drift.FillRate]] = {}
+    newest: dict[str, datetime] = {}
+    for row in conn.execute(sa.select(measured).where(measured.c.recency <= drift.HISTORY_RUNS)):
+        layout = drift.layout_of(row.check_name, row.column_name)
+        if layout is None:
+            continue
+        rows, empty = row.element_count, row.unexpected_count
+        history.setdefault(row.load_id, []).append(
+            drift.FillRate(row.column_name, rows, rows - empty, layout)
+        )
+        newest[row.load_id] = max(newest.get(row.load_id, row.checked_at), row.checked_at)
+    runs = [history[run_id] for run_id in sorted(history, key=newest.__getitem__, reverse=True)]
     base = {"load_id": load_id, "source": source, "sample_values": "[]", "sheet_ids": "[]"}
     rows = [
         {
             **base,
             "suite": "fill_rates",
-            "check_name": f"{rate.field} filled",
+            "check_name": rate.check_name,
             "expectation_type": "fill_rate",
             "severity": "warning",
             "column_name": rate.field,
             "success": True,  # a measurement; the drift rows below judge it
             "element_count": rate.rows,
             "unexpected_count": rate.rows - rate.filled,
-            "message": f"filled in {rate.rate:.0%} of {rate.rows} new sheet versions",
+            "message": f"filled in {rate.rate:.0%} of {rate.rows} new sheet versions"
+            + ("" if rate.layout is None else f" of layout {rate.layout}"),
             "checked_at": now,
         }
         for rate in current
     ]
-    for found in drift.drifts(current, list(history.values())):
+    for found in drift.drifts(current, runs):
         message = (
-            f"template drift? {found.field} filled in {found.now:.0%} of this run's sheets,"
-            f" {found.before:.0%} in the previous runs"
+            f"template drift? {found.field} filled in {found.now:.0%} of this run's"
+            f" {found.rows} sheets of layout {found.layout}, {found.before:.0%} in the"
+            f" previous {found.runs} runs of that layout"
         )
         log.warning("%s: %s", source, message)
         rows.append(
             {
                 **base,
                 "suite": "template_drift",
-                "check_name": f"{found.field} fill rate steady",
+                "check_name": found.check_name,
                 "expectation_type": "fill_rate_drift",
                 "severity": "warning",
                 "column_name": found.field,
                 "success": False,
-                "element_count": current[0].rows,
+                "element_count": found.rows,
                 "unexpected_count": None,
                 "message": message,
                 "checked_at": now,

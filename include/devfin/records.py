@@ -20,13 +20,15 @@ class AdbProject:
     table: ClassVar[str] = "adb_projects"
 
     project_number: str
-    project_name: str
+    project_name: str | None = None  # None only where the page was cut before it
     layout: str | None = None  # the layout generation the parser read (see `sources.adb_pds`)
     title: str | None = None  # the page heading, "Country : Project name"
     summary: str | None = None  # the lead paragraphs above "Project Details"
     country: str | None = None
     project_status: str | None = None
-    project_type: str | None = None
+    project_type: str | None = None  # the types of assistance, ", "-joined ("Grant, Loan")
+    operation_type: str | None = None  # "sovereign" or "nonsovereign", where the page says
+    borrower: str | None = None  # nonsovereign projects: "Borrower/Company"
     source_of_funding: str | None = None  # the raw "Source of Funding / Amount" cell
     sector: str | None = None
     subsector: str | None = None
@@ -104,8 +106,11 @@ class AdbFundingSource:
 
     position: int
     fund_name: str
-    amount: Decimal | None = None
+    amount: Decimal | None = None  # in `currency_code`, never converted
     currency_code: str | None = None
+    assistance_type: str | None = None  # Loan, Grant, TA, MFF, ... of the approval it funds
+    approval_number: str | None = None  # "2060-PAK", "3133"
+    approval_title: str | None = None  # "Loan 2060-PAK: <its title>"
 
 
 @dataclass(frozen=True)
@@ -157,11 +162,13 @@ class CdiaIntervention:
     title: str
     layout: str | None = None  # the layout generation the parser read (see `sources.cdia`)
     country: str | None = None
-    city: str | None = None
+    city: str | None = None  # as the page writes it; each city is a row of `cdia_cities`
     study_period_start: date | None = None  # month precision: the first day of the month
     study_period_end: date | None = None  # month precision: the first day of the month
     cdia_support_usd: Decimal | None = None
     expected_downstream_financing_usd: Decimal | None = None
+    # "stated" (an amount read) or "to_be_confirmed" ("TBC", with or without an amount)
+    expected_downstream_financing_status: str | None = None
     downstream_financier: str | None = None
     land_area_sq_km: Decimal | None = None
     population: int | None = None
@@ -171,6 +178,14 @@ class CdiaIntervention:
     cooperation_details: str | None = None
     expected_outcomes: str | None = None
     downloads: str | None = None  # the "Download:" link texts, "; "-joined
+
+
+@dataclass(frozen=True)
+class CdiaCity:
+    table: ClassVar[str] = "cdia_cities"
+
+    position: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -212,7 +227,13 @@ RECORD_TYPES: dict[str, tuple[type, ...]] = {
         AdbDocument,
         AdbTender,
     ),
-    "cdia": (CdiaIntervention, CdiaStakeholder, CdiaInfrastructureSector, CdiaImpactArea),
+    "cdia": (
+        CdiaIntervention,
+        CdiaCity,
+        CdiaStakeholder,
+        CdiaInfrastructureSector,
+        CdiaImpactArea,
+    ),
 }
 
 

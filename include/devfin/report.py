@@ -6,6 +6,7 @@ import html
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from devfin import warehouse
+from devfin import drift, warehouse
 from devfin.marts import docs_dir
 from devfin.paths import path_component
 from devfin.settings import Settings
@@ -25,6 +26,10 @@ SHEETS_SHOWN = 20  # failing sheet ids listed per check; all of them are in audi
 COUNTS = ("fetched", "loaded", "unchanged", "quarantined", "failed", "gone")
 LINKED_SCHEMES = ("file", "http", "https")  # anything else (javascript:, s3:) is shown as text
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
+MEASUREMENTS = "fill_rates"  # a suite of measurements, not checks: shown by layout instead
+FINDINGS = ("fill_rate_drift",)  # checks whose message is what they found, not an error
+UNPARSED_SHOWN = 200  # unparsed values listed per run; all of them are in staging
+UNPARSED_TEXT_CHARS = 300  # of an unparsed value's raw text shown; the tooltip has it whole
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:1.5em 2em;color:#1a1a1a;max-width:110em}
@@ -103,8 +108,56 @@ def _history(conn: Connection, run: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _checks(conn: Connection, source: str, load_ids: list[str]) -> list[dict[str, Any]]:
     dq = warehouse.dq_results
-    query = sa.select(dq).where((dq.c.source == source) & dq.c.load_id.in_(load_ids))
+    query = sa.select(dq).where(
+        (dq.c.source == source) & dq.c.load_id.in_(load_ids) & (dq.c.suite != MEASUREMENTS)
+    )
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _loaded_by_layout(conn: Connection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sheet versions the run loaded, by layout (`unknown` when the parser named none):
+    how many, and how many of them fill each optional field. Layouts by name."""
+    parent = warehouse.STAGING_TABLES[warehouse.PARENT_TABLES[run["source"]]]
+    fields = drift.optional_fields(run["source"])
+    layout = sa.func.coalesce(parent.c.layout, drift.UNKNOWN_LAYOUT)
+    query = (
+        sa.select(layout, sa.func.count(), *(sa.func.count(parent.c[name]) for name in fields))
+        .where(parent.c.load_id == run["load_id"])
+        .group_by(layout)
+        .order_by(layout)
+    )
+    return [
+        {"layout": row[0], "sheets": row[1], "filled": dict(zip(fields, row[2:], strict=True))}
+        for row in conn.execute(query)
+    ]
+
+
+def _unparsed(conn: Connection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each value the run's loaded sheet versions held but the parser could not read: field,
+    reason, raw text, sheet and layout; by field, reason and sheet."""
+    parent = warehouse.STAGING_TABLES[warehouse.PARENT_TABLES[run["source"]]]
+    query = sa.select(
+        parent.c.sheet_id, parent.c.source_url, parent.c.layout, parent.c.unparsed
+    ).where(
+        (parent.c.load_id == run["load_id"])
+        & parent.c.unparsed.is_not(None)
+        & (parent.c.unparsed.not_in(["", "{}"]))
+    )
+    values = []
+    for row in conn.execute(query):
+        for name, detail in _json_object(row.unparsed).items():
+            detail = detail if isinstance(detail, dict) else {"text": detail}
+            values.append(
+                {
+                    "field": name,
+                    "reason": detail.get("reason"),
+                    "text": detail.get("text"),
+                    "sheet_id": row.sheet_id,
+                    "source_url": row.source_url,
+                    "layout": row.layout or drift.UNKNOWN_LAYOUT,
+                }
+            )
+    return sorted(values, key=lambda v: (v["field"], str(v["reason"]), v["sheet_id"]))
 
 
 def _held(conn: Connection, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -258,6 +311,9 @@ def _source_section(conn: Connection, run: dict[str, Any], to_runs: str) -> str:
     results = _checks(conn, run["source"], [r["load_id"] for r in history])
     current = [c for c in results if c["load_id"] == run["load_id"]]
     held = _held(conn, run)
+    parsed = run["source"] in warehouse.PARENT_TABLES  # a source with staging tables
+    layouts = _loaded_by_layout(conn, run) if parsed else []
+    unparsed = _unparsed(conn, run) if parsed else []
     failing = sorted(
         (c for c in current if not c["success"]),
         key=lambda c: (SEVERITY_ORDER.get(c["severity"], 9), c["suite"], c["check_name"]),
@@ -280,6 +336,8 @@ def _source_section(conn: Connection, run: dict[str, Any], to_runs: str) -> str:
         f" {_e(_when(run['finished_at']))}; {run['sheets_fetched']} sheets fetched,"
         f" {run['sheets_loaded']} loaded, {run['sheets_quarantined']} quarantined</p>"
         f"{verdict}{_data_docs_link(run['source'], to_runs)}{_failing_table(failing)}"
+        f"{_unparsed_table(unparsed)}"
+        f"{_layouts_table(run['source'], layouts, unparsed) if parsed else ''}"
         f"{_pass_rates(history, results, to_runs)}{_held_table(held)}"
     )
 
@@ -309,6 +367,86 @@ def _failing_table(failing: list[dict[str, Any]]) -> str:
         "<h3>Failed checks of this run</h3><table><tr><th>severity</th><th>suite</th>"
         "<th>check</th><th>column</th><th>unexpected</th><th>failing sheets</th>"
         f"<th>sample values</th></tr>{rows}</table>"
+    )
+
+
+def _unparsed_table(unparsed: list[dict[str, Any]]) -> str:
+    """The run's unread values, listed like its failed checks."""
+    if not unparsed:
+        return ""
+    rows = "".join(
+        "<tr class='failing'>"
+        f"<td>{_severity('warning')}</td><td><b>{_e(v['field'])}</b></td>"
+        f"<td>{_e(v['reason'])}</td><td class='text'>{_raw_text(v['text'])}</td>"
+        f"<td class='text'>{_sheet(v['sheet_id'], v['source_url'])}</td>"
+        f"<td><code>{_e(v['layout'])}</code></td></tr>"
+        for v in unparsed[:UNPARSED_SHOWN]
+    )
+    more = len(unparsed) - UNPARSED_SHOWN
+    return (
+        f"<h3>Values not read in this run ({len(unparsed)})</h3><p class='muted'>On the page but"
+        " not readable: the field is empty in the warehouse, its raw text kept in the"
+        " <code>unparsed</code> column of the staging table.</p><table><tr><th>severity</th>"
+        "<th>field</th><th>reason</th><th>raw text</th><th>sheet</th><th>layout</th></tr>"
+        f"{rows}</table>"
+        + (f"<p class='muted'>and {more} more (staging, column unparsed)</p>" if more > 0 else "")
+    )
+
+
+def _raw_text(text: Any) -> str:
+    shown = _value(text) if text is not None else ""
+    if len(shown) <= UNPARSED_TEXT_CHARS:
+        return f"<code>{_e(shown)}</code>"
+    cut = shown[: UNPARSED_TEXT_CHARS - 1] + "\u2026"
+    return f"<code title='{_e(shown)}'>{_e(cut)}</code>"
+
+
+def _layouts_table(
+    source: str, layouts: list[dict[str, Any]], unparsed: list[dict[str, Any]]
+) -> str:
+    """The run's loaded sheet versions by layout: how many, their unread values, and how
+    often each optional field is filled."""
+    title = "<h3>Sheet versions loaded in this run, by layout</h3>"
+    if not layouts:
+        return f"{title}<p>None in this run.</p>"
+    unread = Counter(v["layout"] for v in unparsed)
+    heads = "".join(f"<th><code>{_e(entry['layout'])}</code></th>" for entry in layouts)
+    sheets = "".join(f"<td class='n'>{entry['sheets']}</td>" for entry in layouts)
+    counts = "".join(
+        f"<td class='n {'bad' if unread[entry['layout']] else ''}'>{unread[entry['layout']]}</td>"
+        for entry in layouts
+    )
+    total = sum(entry["sheets"] for entry in layouts)
+    fields = "".join(
+        f"<tr><td><code>{_e(name)}</code></td>"
+        + "".join(_fill_cell(entry["filled"][name], entry["sheets"]) for entry in layouts)
+        + _fill_cell(sum(entry["filled"][name] for entry in layouts), total)
+        + "</tr>"
+        for name in drift.optional_fields(source)
+    )
+    return (
+        f"{title}<p class='muted'>A sheet counts under the layout generation its parser read"
+        f" (<code>{drift.UNKNOWN_LAYOUT}</code>: none named); each field's share of the sheets"
+        " that fill it. Template drift is judged within a layout.</p>"
+        f"<table><tr><th></th>{heads}<th>all layouts</th></tr>"
+        f"<tr><th>sheet versions</th>{sheets}<td class='n'>{total}</td></tr>"
+        f"<tr><th>values not read</th>{counts}<td class='n'>{len(unparsed)}</td></tr>"
+        f"{fields}</table>"
+    )
+
+
+def _sheet(sheet_id: str, url: str | None) -> str:
+    """A sheet's id, and a link to its page when the page can be followed safely."""
+    linked = url and urlsplit(url).scheme.lower() in LINKED_SCHEMES
+    return f"<code>{_e(sheet_id)}</code>" + (f" {_link(url, 'page')}" if linked else "")
+
+
+def _fill_cell(filled: int, sheets: int) -> str:
+    kind = "" if filled else "muted"
+    return (
+        f"<td class='n {kind}' title='{filled} of {sheets}'>{100 * filled // sheets}%</td>"
+        if sheets
+        else "<td class='none'>&ndash;</td>"
     )
 
 
@@ -421,18 +559,24 @@ def _release(entry: dict[str, Any]) -> str:
 # --- cells ---------------------------------------------------------------------------------------
 
 
+def _error(check: dict[str, Any]) -> str | None:
+    """Why a check could not run (the message of a finding, such as a drift, is not that)."""
+    return None if check["expectation_type"] in FINDINGS else check["message"]
+
+
 def _cell(check: dict[str, Any] | None) -> str:
     if check is None:
         return "<td class='none' title='did not run'>&ndash;</td>"
     if check["success"]:
         return "<td class='pass' title='passed'>&#10003;</td>"
-    shown = "error" if check["message"] else f"{check['unexpected_count'] or 0}"
+    count = check["unexpected_count"]
+    shown = "error" if _error(check) else "" if count is None else f"{count}"
     title = _detail_text(check)
     return f"<td class='fail' title='{_e(title)}'>&#10007; {_e(shown)}</td>"
 
 
 def _unexpected(check: dict[str, Any]) -> str:
-    if check["message"]:
+    if _error(check) or (check["message"] and check["unexpected_count"] is None):
         return "&ndash;"
     count = check["unexpected_count"] or 0
     of = f" of {check['element_count']}" if check["element_count"] is not None else ""
@@ -459,6 +603,14 @@ def _json_list(text: str | None) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {"unparsed": {"text": text, "reason": "not JSON"}}
+    return value if isinstance(value, dict) else {}
+
+
 def _value(value: Any) -> str:
     return value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False)
 
@@ -472,14 +624,18 @@ def _sheets(sheet_ids: str | None) -> str:
 
 def _detail(check: dict[str, Any]) -> str:
     """What to show of a check's outcome: why it could not run, or its sample values."""
-    if check["message"]:
+    if _error(check):
         return f"check could not run: {_e(check['message'])}"
+    if check["message"]:
+        return _e(check["message"])
     return ", ".join(f"<code>{_e(_value(v))}</code>" for v in _json_list(check["sample_values"]))
 
 
 def _detail_text(check: dict[str, Any]) -> str:
-    if check["message"]:
+    if _error(check):
         return f"check could not run: {check['message']}"
+    if check["message"]:
+        return check["message"]
     samples = ", ".join(_value(v) for v in _json_list(check["sample_values"]))
     return f"{check['unexpected_count'] or 0} unexpected" + (f": {samples}" if samples else "")
 

@@ -38,6 +38,7 @@ _SCALED_NUMBER = re.compile(
 )
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 16  # numeric(18, 2): 16 digits before the point
 
 _HTML_SNIFF_CHARS = 1024
 
@@ -106,9 +107,12 @@ def parse_amount(value: str | None) -> Decimal | None:
     if text is None:
         return None
     prefix = _CURRENCY_PREFIX.match(text)
-    number = text[prefix.end() :] if prefix else text
+    number = _scaled_number(text[prefix.end() :] if prefix else text, value)
+    # The warehouse holds amounts as numeric(18,2): a larger one is no amount it can keep.
+    if abs(number) >= MAX_AMOUNT:
+        raise ValueError(f"too large for an amount (numeric(18,2)): {value!r}")
     # Half-up is how money is rounded on paper; quantising keeps numeric(18,2) exact.
-    return _scaled_number(number, value).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return number.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def parse_decimal(value: str | None) -> Decimal | None:

@@ -37,6 +37,7 @@ select
     'https://www.adb.org/projects/54037-001/main' as source_url,
     timestamptz '2024-01-10 08:00:00+00' as fetched_at, 'load-1' as load_id,
     '1.0.0' as parser_version, '{}' as provenance, '[]' as missing_labels, '{}' as repairs,
+    '{}' as unparsed,
     '54037-001' as project_number, 'Green Economic Diversification' as project_name,
     'China, People''s Republic of' as country, 'Proposed' as project_status,
     'Water and other urban infrastructure and services' as sector,
@@ -44,7 +45,7 @@ select
 union all
 select
     '54037-001', 'v2-sha', 'https://www.adb.org/projects/54037-001/main',
-    timestamptz '2024-06-10 08:00:00+00', 'load-2', '1.0.0', '{}', '[]', '{}',
+    timestamptz '2024-06-10 08:00:00+00', 'load-2', '1.0.0', '{}', '[]', '{}', '{}',
     '54037-001', 'Green Economic Diversification', 'China, People''s Republic of', 'Active',
     'Water and other urban infrastructure and services', 400000.00, 400000.00;
 
@@ -63,6 +64,7 @@ select
     'https://www.adb.org/projects/49999-002/main' as source_url,
     timestamptz '2024-03-01 08:00:00+00' as fetched_at, 'load-1' as load_id,
     '1.0.0' as parser_version, '{}' as provenance, '[]' as missing_labels, '{}' as repairs,
+    '{}' as unparsed,
     '49999-002' as project_number, 'Rural Electrification' as project_name,
     'Viet Nam' as country, 'Active' as project_status, 'Energy' as sector,
     1000000.00 as financing_adb, 250000.00 as financing_cofinancing,
@@ -98,9 +100,10 @@ from (values
 insert into staging.cdia_interventions by name
 select
     'ulaanbaatar-green-transport' as sheet_id, 'c1-sha' as sheet_version,
-    'https://cdia.asia/city-interventions/ulaanbaatar' as source_url,
+    'https://cdia.asia/project/ulaanbaatar-green-transport/' as source_url,
     timestamptz '2024-02-01 08:00:00+00' as fetched_at, 'load-1' as load_id,
     '1.0.0' as parser_version, '{}' as provenance, '[]' as missing_labels, '{}' as repairs,
+    '{}' as unparsed,
     'Green Transport Corridor' as title, 'Mongolia' as country, 'Ulaanbaatar' as city,
     date '2019-03-01' as study_period_start, 750000.00 as cdia_support_usd, 1600000 as population;
 """

@@ -13,7 +13,9 @@ SAMPLES = Path(__file__).resolve().parents[2] / "include" / "sample_data"
 
 
 def test_parse_prints_one_json_record_per_sheet(capsys: pytest.CaptureFixture[str]) -> None:
-    paths = sorted(str(p) for p in SAMPLES.glob("*/*.txt"))
+    # The two real seed sheets, in their text rendering.
+    seeds = ("adb_pds/54037-001.txt", "cdia/chongqing-innovation-and-human-capital-development.txt")
+    paths = [str(SAMPLES / seed) for seed in seeds]
     assert main(["parse", *paths]) == 0
     lines = capsys.readouterr().out.splitlines()
     records = [json.loads(line) for line in lines]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -26,6 +27,11 @@ PASSING = "approval date is not in the future"
 ARCHIVE_URI = "file:///srv/devfin/archive/sha256/ab/abcdef.html"
 PARSE_ARCHIVE_URI = "file:///srv/devfin/archive/sha256/01/012345.html"
 START = datetime(2026, 11, 22, 5, 40, tzinfo=UTC)
+# A layout name and an unread value's text, as hostile as scraped text can be.
+LAYOUT_PAYLOAD = "<script>alert(4)</script>"
+UNPARSED_PAYLOAD = "14 Sept 2020<script>alert(5)</script>"
+LONG_TEXT = "Loan 3133 " * 40  # more than the report shows of a raw text
+DRIFT = "template drift? gender filled in 50% of this run's 20 sheets of layout live-2025"
 
 
 def _run(load_id: str, source: str, finished_at: datetime, **counts: int) -> dict:
@@ -68,9 +74,30 @@ def _check(load_id: str, name: str, severity: str, success: bool, **more: object
     return {**row, **more}
 
 
+def _project(load_id: str, sheet_id: str, layout: str | None, **more: object) -> dict:
+    row = {
+        "sheet_id": sheet_id,
+        "sheet_version": f"v-{sheet_id}",
+        "source_url": f"https://www.adb.org/projects/{sheet_id}/main",
+        "fetched_at": START,
+        "load_id": load_id,
+        "parser_version": "2.0.0",
+        "provenance": "{}",
+        "missing_labels": "[]",
+        "repairs": "{}",
+        "unparsed": "{}",
+        "project_number": sheet_id,
+        "project_name": f"Project {sheet_id}",
+        "layout": layout,
+        "gender": None,
+    }
+    return {**row, **more}
+
+
 def build_sample_warehouse(root: Path) -> Settings:
     """A DuckDB warehouse with two runs of adb_pds (the latest failing a critical check on a
-    sheet titled with a script tag) and one run of cdia that checked nothing."""
+    sheet titled with a script tag, loading sheets of three layouts, one named with a script
+    tag, and two values it could not read) and one run of cdia that checked nothing."""
     settings = dataclasses.replace(
         load_settings({"DEVFIN_REPO_DIR": str(root)}),
         warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
@@ -114,6 +141,29 @@ def build_sample_warehouse(root: Path) -> Settings:
                     sheet_ids=warehouse.dumps(["bad-number", "bad-title"]),
                 ),
                 _check(LATEST, PASSING, "warning", True),
+                # Measurements: the layout table shows them, not the pass rates.
+                _check(
+                    LATEST,
+                    "fill rate of gender (layout live-2025)",
+                    "warning",
+                    True,
+                    suite="fill_rates",
+                    expectation_type="fill_rate",
+                    column_name="gender",
+                    message="filled in 50% of 20 new sheet versions of layout live-2025",
+                ),
+                _check(
+                    LATEST,
+                    "fill rate of gender steady (layout live-2025)",
+                    "warning",
+                    False,
+                    suite="template_drift",
+                    expectation_type="fill_rate_drift",
+                    column_name="gender",
+                    element_count=20,
+                    unexpected_count=None,
+                    message=DRIFT,
+                ),
                 _check(
                     LATEST,
                     "description is not empty",
@@ -153,6 +203,21 @@ def build_sample_warehouse(root: Path) -> Settings:
                     "reason_code": "not_a_data_sheet",
                     "message": "no Project Number label",
                 },
+            ],
+        )
+        unread = {
+            "approval_date": {"text": UNPARSED_PAYLOAD, "reason": "bad_date"},
+            "financing_total": {"text": LONG_TEXT, "reason": "bad_amount"},
+        }
+        conn.execute(
+            warehouse.STAGING_TABLES["adb_projects"].insert(),
+            [
+                _project(LATEST, "55201-001", "live-2025", gender="GEN"),
+                _project(LATEST, "55236-001", "live-2025", unparsed=warehouse.dumps(unread)),
+                _project(LATEST, "44212-013", LAYOUT_PAYLOAD, gender="NGE"),
+                _project(LATEST, "45198-001", None),
+                # Loaded by the earlier run: not one of the latest run's versions.
+                _project(EARLIER, "42414-043", "tabbed-2015", gender="GEN"),
             ],
         )
         fetch = {
@@ -228,7 +293,7 @@ def test_failing_checks_come_first_and_are_marked(report: tuple[Settings, str]) 
     assert page.index(FAILING) < page.index(PASSING)
     rates = page[page.index("Pass rates over the last 2 runs") :]
     assert rates.index(FAILING) < rates.index(PASSING)
-    assert "1 of 3 checks failed (1 critical, 0 warning)" in page
+    assert "2 of 4 checks failed (1 critical, 1 warning)" in page
     assert re.search(r"<tr class='failing'>.*?" + re.escape(FAILING), page)
 
 
@@ -314,3 +379,83 @@ def test_the_summary_names_the_latest_run_of_each_source(report: tuple[Settings,
     assert f"adb_pds  run {LATEST}: 5 sheets seen, 2 loaded" in text
     assert "checks 2 passed / 1 failed" in text
     assert f"cdia     run {LATEST}" in text
+
+
+def _section(page: str, source: str) -> str:
+    start = page.index(f"id='source-{source}'")
+    end = page.find("<h2 ", start)
+    return page[start : end if end > 0 else len(page)]
+
+
+def _table_after(page: str, heading: str) -> str:
+    start = page.index(heading)
+    return page[start : page.index("</table>", start)]
+
+
+def _row(table: str, first_cell: str) -> list[str]:
+    """The cells of the row that starts with `first_cell`, as text."""
+    start = table.index(first_cell)
+    row = table[start : table.index("</tr>", start)]
+    return [re.sub("<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+
+
+def test_the_loaded_sheet_versions_by_layout(report: tuple[Settings, str]) -> None:
+    _, page = report
+    adb = _section(page, "adb_pds")
+    table = _table_after(adb, "Sheet versions loaded in this run, by layout")
+    heads = re.findall(r"<th>(.*?)</th>", table[: table.index("</tr>")])
+    # By name (escaped, the script tag sorts first), then all layouts together.
+    assert heads[1:] == [
+        "<code>&lt;script&gt;alert(4)&lt;/script&gt;</code>",
+        "<code>live-2025</code>",
+        "<code>unknown</code>",
+        "all layouts",
+    ]
+    assert _row(table, "<th>sheet versions</th>") == ["1", "2", "1", "4"]  # not the earlier run
+    assert _row(table, "<th>values not read</th>") == ["0", "2", "0", "2"]
+    assert _row(table, "<code>gender</code>") == ["100%", "50%", "0%", "50%"]
+    assert _row(table, "<code>approval_date</code>") == ["0%", "0%", "0%", "0%"]
+    assert "tabbed-2015" not in adb
+    cdia = _section(page, "cdia")
+    assert "Sheet versions loaded in this run, by layout</h3><p>None in this run." in cdia
+
+
+def test_values_not_read_are_listed_like_failed_checks(report: tuple[Settings, str]) -> None:
+    _, page = report
+    adb = _section(page, "adb_pds")
+    assert "Values not read in this run (2)" in adb
+    table = _table_after(adb, "Values not read in this run (2)")
+    rows = re.findall(r"<tr class='failing'>(.*?)</tr>", table)
+    assert len(rows) == 2  # by field: approval_date, then financing_total
+    assert "<b>approval_date</b>" in rows[0] and "bad_date" in rows[0]
+    assert "14 Sept 2020&lt;script&gt;alert(5)&lt;/script&gt;" in rows[0]
+    assert "<code>55236-001</code>" in rows[0] and "live-2025" in rows[0]
+    assert "https://www.adb.org/projects/55236-001/main" in rows[0]
+    assert "<b>financing_total</b>" in rows[1] and "bad_amount" in rows[1]
+    # A long text is cut on the page and whole in its tooltip.
+    assert f"title='{LONG_TEXT}'>{LONG_TEXT[:299]}\u2026</code>" in rows[1]
+    assert adb.index("Failed checks of this run") < adb.index("Values not read in this run")
+
+
+def test_layout_names_and_unread_text_stay_escaped(report: tuple[Settings, str]) -> None:
+    _, page = report
+    for payload in (LAYOUT_PAYLOAD, UNPARSED_PAYLOAD):
+        assert payload not in page
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in page
+    tags = _tags(page)
+    assert {tag for tag, _ in tags}.isdisjoint({"script", "img", "iframe", "object"})
+    (policy,) = [a for t, a in tags if t == "meta" and a.get("http-equiv")]
+    assert policy["content"].startswith("default-src 'none'")
+
+
+def test_fill_rates_are_not_checks_and_a_drift_says_what_it_found(
+    report: tuple[Settings, str],
+) -> None:
+    _, page = report
+    adb = _section(page, "adb_pds")
+    assert "fill rate of gender (layout live-2025)" not in adb  # a measurement, not a check
+    failed = _table_after(adb, "Failed checks of this run")
+    assert "fill rate of gender steady (layout live-2025)" in failed
+    drift = failed[failed.index("fill rate of gender steady") :]
+    assert html.escape(DRIFT) in drift and "could not run" not in drift.split("</tr>")[0]

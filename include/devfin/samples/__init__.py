@@ -1,7 +1,8 @@
 """Deterministic corpora of realistic data sheets, each page with a sidecar of its true values.
 
 `devfin samples --count N --seed S --out DIR` writes, for each source, N pages
-`DIR/<source>/<sheet id>.html` (or `.txt` with `--format text`) and beside each its truth
+`DIR/<source>/<sheet id>.html` (or `.txt` with `--format text`; with `--format mixed`, each page
+in the rendering its own draw picked: several layout generations, HTML or text) and its truth
 `<sheet id>.truth.json`: the records a parser must read back, or the ParseError reason it must
 raise. A fraction `defect_rate` of the pages (default 10 %) carries one injected defect, chosen
 uniformly among the defects the source supports (see `base.DEFECT_KINDS`); `DIR/manifest.json`
@@ -24,7 +25,8 @@ from devfin.samples.base import Sample
 
 SOURCES = ("adb_pds", "cdia")
 DEFAULT_DEFECT_RATE = 0.10
-FORMATS = {"html": ".html", "text": ".txt"}
+FORMATS = ("html", "text", "mixed")
+PAGE_SUFFIXES = frozenset({".html", ".txt"})
 
 
 def generator(source: str) -> ModuleType:
@@ -49,15 +51,16 @@ def samples(
         yield sample(source, seed, index, defect_rate)
 
 
-def truth_json(page: Sample) -> dict[str, Any]:
-    """The sidecar of a page: what a parser must make of it."""
+def truth_json(page: Sample, rendering: str = "html") -> dict[str, Any]:
+    """The sidecar of a page as `rendering` writes it: what a parser must make of it."""
+    truth = page.rendered(rendering).truth
     return {
         "source": page.source,
         "sheet_id": page.sheet_id,
         "url": page.url,
         "defect": page.defect,
         "expected_error": page.expected_error,
-        "truth": parsed_sheet_to_json(page.truth) if page.truth is not None else None,
+        "truth": parsed_sheet_to_json(truth) if truth is not None else None,
     }
 
 
@@ -71,7 +74,8 @@ def write_corpus(
     sources: tuple[str, ...] = SOURCES,
 ) -> dict[str, Any]:
     """Write `count` pages of each source and their sidecars under `out`; returns the manifest."""
-    suffix = FORMATS[page_format]
+    if page_format not in FORMATS:
+        raise ValueError(f"page_format must be one of {FORMATS}, not {page_format!r}")
     manifest: dict[str, Any] = {
         "seed": seed,
         "count_per_source": count,
@@ -84,10 +88,17 @@ def write_corpus(
         folder.mkdir(parents=True, exist_ok=True)
         defects: Counter[str] = Counter()
         for page in samples(source, count, seed, defect_rate):
-            body = page.html if page_format == "html" else page.text
-            (folder / f"{page.sheet_id}{suffix}").write_text(body, encoding="utf-8")
+            name = page.mixed if page_format == "mixed" else page_format
+            rendering = page.rendered(name)
+            page_path = folder / f"{page.sheet_id}{rendering.suffix}"
+            page_path.write_text(rendering.body, encoding="utf-8")
+            # A page written before in another format would be a second sheet of the same id.
+            for suffix in PAGE_SUFFIXES - {rendering.suffix}:
+                (folder / f"{page.sheet_id}{suffix}").unlink(missing_ok=True)
             sidecar = folder / f"{page.sheet_id}.truth.json"
-            sidecar.write_text(json.dumps(truth_json(page), indent=1, ensure_ascii=False) + "\n")
+            sidecar.write_text(
+                json.dumps(truth_json(page, name), indent=1, ensure_ascii=False) + "\n"
+            )
             defects[page.defect or "clean"] += 1
         manifest["sources"][source] = dict(sorted(defects.items()))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -28,27 +28,8 @@ from devfin.records import (
     AdbTender,
     ParsedSheet,
 )
-from devfin.samples.base import Sample
-from devfin.sources.adb_pds import (
-    AGENCY_CLASS,
-    COUNTRY,
-    DATE_FIELDS,
-    DOCUMENT_COLUMNS,
-    EXECUTING_AGENCIES,
-    FACT_FINDING,
-    FUND_SUBHEAD_CLASS,
-    FUND_TABLE_CLASS,
-    MILESTONES,
-    OPERATIONAL_PRIORITIES,
-    PROJECT_NUMBER,
-    SECTOR,
-    SECTOR_CLASS,
-    SOURCE_KEY,
-    SOURCE_OF_FUNDING,
-    SUMMARY_END,
-    TENDER_COLUMNS,
-    TEXT_FIELDS,
-)
+from devfin.samples.base import Rendering, Sample
+from devfin.sources.adb_pds import SOURCE_KEY
 from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
@@ -60,12 +41,80 @@ DEFECTS: tuple[str, ...] = (
     "truncated",
 )
 # The ParseError reason of the defects that make a page unreadable.
-EXPECTED_ERRORS = {"bad_date": "bad_value", "truncated": "not_a_data_sheet"}
+EXPECTED_ERRORS = {"truncated": "not_a_data_sheet"}
+# The layout generations the generator writes (`AdbProject.layout`).
+_LIVE_2025, _PRINT, _PDS_2014 = "live-2025", "print", "pds-2014"
 URL_TEMPLATE = "https://www.adb.org/projects/{number}/main"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CENT = Decimal("0.01")
 _NONE = "-"  # how the page writes "no value" in a date or amount cell
+
+# --- The live page's vocabulary, as the template writes it ----------------------------------
+# The generator's own description of the pages it writes, never the parser's: a label misspelt
+# on either side then shows as a page that does not read back to its truth.
+
+# Rows whose value is a field's text, in the order of the facts table.
+_TEXT_LABELS: dict[str, str] = {
+    "project_name": "Project Name",
+    "project_number": "Project Number",
+    "project_status": "Project Status",
+    "project_type": "Project Type / Modality of Assistance",
+    "gender": "Gender",
+    "description": "Description",
+    "rationale": "Project Rationale and Linkage to Country/Regional Strategy",
+    "impact": "Impact",
+    "outcome": "Description of Outcome",
+    "progress_toward_outcome": "Progress Toward Outcome",
+    "outputs": "Description of Project Outputs",
+    "implementation_progress": (
+        "Status of Implementation Progress (Outputs, Activities, and Issues)"
+    ),
+    "geographical_location": "Geographical Location",
+    "environmental_aspects": "Environmental Aspects",
+    "involuntary_resettlement": "Involuntary Resettlement",
+    "indigenous_peoples": "Indigenous Peoples",
+    "stakeholder_participation_design": "During Project Design",
+    "stakeholder_participation_implementation": "During Project Implementation",
+    "consulting_services": "Consulting Services",
+    "procurement": "Procurement",
+    "project_officer": "Responsible ADB Officer",
+    "responsible_department": "Responsible ADB Department",
+    "responsible_division": "Responsible ADB Division",
+}
+# The Timetable rows of one date each.
+_DATE_LABELS: dict[str, str] = {
+    "concept_clearance_date": "Concept Clearance",
+    "mrm_date": "MRM",
+    "approval_date": "Approval",
+    "last_review_mission_date": "Last Review Mission",
+    "last_pds_update_date": "Last PDS Update",
+}
+_PROJECT_NUMBER = _TEXT_LABELS["project_number"]
+_COUNTRY = "Country / Economy"
+_SECTOR = "Sector / Subsector"
+_SOURCE_OF_FUNDING = "Source of Funding / Amount"
+_PRIORITIES_LABEL = "Operational Priorities"
+_EXECUTING_AGENCIES = "Executing Agencies"
+_FACT_FINDING = "Fact Finding"
+_PROJECT_DETAILS = "Project Details"  # the side panel's heading, below the summary
+_MILESTONES = "Milestones"
+_MILESTONE_COLUMNS: dict[str, str] = {
+    "approval_date": "Approval",
+    "signing_date": "Signing Date",
+    "effectivity_date": "Effectivity Date",
+    "closing_date_original": "Closing/Original",
+    "closing_date_revised": "Closing/Revised",
+    "closing_date_actual": "Closing/Actual",
+}
+_DOCUMENT_COLUMNS = ("Title", "Document Type", "Document Date")
+_TENDER_COLUMNS = ("Tender Title", "Type", "Status", "Posting Date", "Deadline")
+# The HTML markers of list entries and of the fund table.
+_SECTOR_CLASS = "sector"  # <strong class="sector">
+_AGENCY_CLASS = "address-company"  # <span class="address-company">
+_FUND_TABLE_CLASS = "fund-table"  # <table class="fund-table">
+_FUND_SUBHEAD_CLASS = "subhead"  # <tr class="subhead">: the approval the rows below are for
+
 
 # --- What sheets are made of ---------------------------------------------------------------
 
@@ -498,27 +547,62 @@ class _Page:
 
 
 def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
-    """Page `index`: drawn from `rng` alone, with `defect` (one of DEFECTS) injected if given."""
+    """Page `index`: drawn from `rng` alone, with `defect` (one of DEFECTS) injected if given.
+
+    `html` and `text` are the live page and its pipe rendering; `renderings` holds the bullets
+    rendering and the older generations (print, pds-2014) of the same sheet, and `mixed` the one
+    a corpus of mixed formats writes, drawn after the page so the two above never change."""
     if defect is not None and defect not in DEFECTS:
         raise ValueError(f"{SOURCE} supports the defects {DEFECTS}, not {defect!r}")
     number = project_number(index)
     page = _draw_page(rng, number)
     if defect is not None and defect != "truncated":
         page = _INJECT[defect](rng, page)
-    html_page, text_page = _render_html(page), _render_text(page)
+    pages = {
+        "html": _render_html(page),
+        "text": _render_text(page),
+        "bullets": _render_bullets(page),
+        _PRINT: _render_print(page),
+    }
+    if _has_approvals(page):
+        pages[_PDS_2014] = _render_pds_2014(page)
     if defect == "truncated":
-        html_page, text_page = _truncate_html(html_page), _truncate_text(text_page)
+        pages = {name: _truncate(name, body) for name, body in pages.items()}
     failing = defect in EXPECTED_ERRORS
+    truths = {name: None if failing else _TRUTHS[name](page) for name in pages}
+    renderings = {
+        name: Rendering(name, ".html" if name == "html" else ".txt", body, truths[name])
+        for name, body in pages.items()
+        if name not in ("html", "text") or truths[name] != truths["text"]
+    }
     return Sample(
         source=SOURCE,
         sheet_id=number,
         url=URL_TEMPLATE.format(number=number),
-        html=html_page,
-        text=text_page,
-        truth=None if failing else _truth(page),
+        html=pages["html"],
+        text=pages["text"],
+        truth=truths["text"],
         expected_error=EXPECTED_ERRORS.get(defect or ""),
         defect=defect,
+        renderings=renderings,
+        mixed=_pick_rendering(rng, defect, pages),
     )
+
+
+# How often a corpus of mixed formats writes each rendering: the live HTML page most often.
+_MIXED_WEIGHTS = {"html": 50, "text": 10, "bullets": 15, _PRINT: 12, _PDS_2014: 13}
+# The defects the older generations show: they have no timetable, no financing plan, and
+# fewer labels, so the other defects are drawn on the live page's renderings only.
+_OLD_GENERATION_DEFECTS = (None, "doubled_apostrophes", "truncated")
+
+
+def _pick_rendering(rng: random.Random, defect: str | None, pages: dict[str, str]) -> str:
+    names = [
+        name
+        for name in _MIXED_WEIGHTS
+        if name in pages and (name not in (_PRINT, _PDS_2014) or defect in _OLD_GENERATION_DEFECTS)
+    ]
+    return rng.choices(names, [_MIXED_WEIGHTS[name] for name in names])[0]
 
 
 def project_number(index: int) -> str:
@@ -913,24 +997,21 @@ class _Texts:
 
 # --- Defects ---------------------------------------------------------------------------------
 
-# The labels a page may leave out, with the record fields and child table each one fills.
+# The labels a page may leave out, with the record fields and child table each one fills;
+# not those whose values the side panel restates (the page would still state them).
+_PANEL_FIELDS = ("project_officer", "responsible_department")
 _OPTIONAL_LABELS: dict[str, tuple[tuple[str, ...], str | None]] = {
     **{
-        labels[0]: ((name,), AdbFundingSource.table if labels == SOURCE_OF_FUNDING else None)
-        for name, labels in TEXT_FIELDS.items()
-        if name not in ("project_number", "project_name")
+        label: ((name,), None)
+        for name, label in _TEXT_LABELS.items()
+        if name not in ("project_number", "project_name", *_PANEL_FIELDS)
     },
+    _SOURCE_OF_FUNDING: (("source_of_funding",), AdbFundingSource.table),
     # Without its Timetable row the approval date is still read from the Milestones.
-    **{
-        labels[0]: ((name,), None)
-        for name, labels in DATE_FIELDS.items()
-        if name != "approval_date"
-    },
-    FACT_FINDING[0]: (("fact_finding_start_date", "fact_finding_end_date"), None),
-    COUNTRY[0]: (("country",), AdbProjectCountry.table),
-    SECTOR[0]: (("sector", "subsector"), AdbProjectSector.table),
-    OPERATIONAL_PRIORITIES[0]: ((), AdbOperationalPriority.table),
-    EXECUTING_AGENCIES[0]: ((), AdbExecutingAgency.table),
+    **{label: ((name,), None) for name, label in _DATE_LABELS.items() if name != "approval_date"},
+    _FACT_FINDING: (("fact_finding_start_date", "fact_finding_end_date"), None),
+    _PRIORITIES_LABEL: ((), AdbOperationalPriority.table),
+    _EXECUTING_AGENCIES: ((), AdbExecutingAgency.table),
 }
 # The date fields a page may spoil, in the order they are written.
 _SPOILABLE_DATES = (
@@ -1038,20 +1119,34 @@ _INJECT = {
 
 def _truncate_html(page: str) -> str:
     """The page cut off where the project number's label begins: the sheet has no identity."""
-    return page[: page.rindex("\n", 0, page.index(f"<dt>{PROJECT_NUMBER[0]}</dt>")) + 1]
+    return page[: page.rindex("\n", 0, page.index(f"<dt>{_PROJECT_NUMBER}</dt>")) + 1]
 
 
 def _truncate_text(page: str) -> str:
-    return page[: page.index(f"\n{PROJECT_NUMBER[0]} |") + 1]
+    return page[: page.index(f"\n{_PROJECT_NUMBER} |") + 1]
 
 
 # --- The truth: the page's records with the source text mended ----------------------------
 
 
-def _truth(page: _Page) -> ParsedSheet:
-    record, repaired = _mended(page.record)
-    children: dict[str, list[Any]] = {}
-    for table, rows in page.children.items():
+def _truth(
+    page: _Page,
+    record: AdbProject | None = None,
+    children: dict[str, list[Any]] | None = None,
+    missing_labels: tuple[str, ...] | None = None,
+    *,
+    older: bool = False,
+) -> ParsedSheet:
+    """The truth of the live page (or, given its records in source spelling, of another
+    rendering): the source text mended, the spoiled date emptied."""
+    record, repaired = _mended(
+        dataclasses.replace(page.record, layout=_LIVE_2025) if record is None else record
+    )
+    if page.spoiled is not None and not older:  # an older generation shows no spoiled date
+        record = dataclasses.replace(record, **{page.spoiled[0]: None})
+    source_children = page.children if children is None else children
+    children = {}
+    for table, rows in source_children.items():
         mended = [_mended(row) for row in rows]
         children[table] = [row for row, _ in mended]
         names = {name for _, fields in mended for name in fields}
@@ -1061,9 +1156,31 @@ def _truth(page: _Page) -> ParsedSheet:
         source=SOURCE,
         record=record,
         children=children,
-        missing_labels=(page.omitted,) if page.omitted else (),
+        missing_labels=((page.omitted,) if page.omitted else ())
+        if missing_labels is None
+        else missing_labels,
         repairs={DOUBLED_APOSTROPHE_REPAIR: repaired} if repaired else {},
+        unparsed={} if older else _unparsed(page),
     )
+
+
+def _spoiled_label(name: str) -> str:
+    """The label a spoiled date is read under: its Timetable row or its Milestones column."""
+    if name in _DATE_LABELS:
+        return _DATE_LABELS[name]
+    if name.startswith("fact_finding"):
+        return _FACT_FINDING
+    return f"{_MILESTONES}/{_MILESTONE_COLUMNS[name]}"
+
+
+def _unparsed(page: _Page, *, html: bool = False) -> dict[str, dict[str, str]]:
+    """The spoiled date, kept as the page shows it (no-break spaces as spaces) with why it
+    cannot be read: its field is empty."""
+    if page.spoiled is None:
+        return {}
+    name, text = page.spoiled
+    reason = f"{_spoiled_label(name)}: not a date (day is out of range for month): {text!r}"
+    return {name: {"text": text, "reason": reason}}
 
 
 def _mended(row: Any) -> tuple[Any, tuple[str, ...]]:
@@ -1110,7 +1227,7 @@ _Section = tuple[str | None, list[tuple[str, _Value]]]  # heading, labelled rows
 
 
 def _text_label(name: str) -> str:
-    return TEXT_FIELDS[name][0]
+    return _TEXT_LABELS[name]
 
 
 def _date_text(page: _Page, name: str) -> str:
@@ -1148,18 +1265,18 @@ def _sections(page: _Page) -> list[_Section]:
             [
                 text("project_name"),
                 text("project_number"),
-                (COUNTRY[0], _Items(tuple(c.country for c in children[AdbProjectCountry.table]))),
+                (_COUNTRY, _Items(tuple(c.country for c in children[AdbProjectCountry.table]))),
                 text("project_status"),
                 text("project_type"),
                 (
-                    SOURCE_OF_FUNDING[0],
+                    _SOURCE_OF_FUNDING,
                     _Funds(
                         tuple(f"{n}: {record.project_name}" for n in page.loan_numbers),
                         tuple((f.fund_name, _fund_amount(f)) for f in funds),
                     ),
                 ),
                 (
-                    OPERATIONAL_PRIORITIES[0],
+                    _PRIORITIES_LABEL,
                     _Items(
                         tuple(
                             f"{op.code}: {op.name}" for op in children[AdbOperationalPriority.table]
@@ -1168,7 +1285,7 @@ def _sections(page: _Page) -> list[_Section]:
                     ),
                 ),
                 (
-                    SECTOR[0],
+                    _SECTOR,
                     _Sectors(
                         tuple((s.sector, s.subsector) for s in children[AdbProjectSector.table])
                     ),
@@ -1208,7 +1325,7 @@ def _sections(page: _Page) -> list[_Section]:
                 text("responsible_department"),
                 text("responsible_division"),
                 (
-                    EXECUTING_AGENCIES[0],
+                    _EXECUTING_AGENCIES,
                     _Agencies(
                         tuple((a.name, a.address) for a in children[AdbExecutingAgency.table])
                     ),
@@ -1219,12 +1336,12 @@ def _sections(page: _Page) -> list[_Section]:
             "Timetable",
             [
                 (
-                    DATE_FIELDS["concept_clearance_date"][0],
+                    _DATE_LABELS["concept_clearance_date"],
                     _Date(_date_text(page, "concept_clearance_date")),
                 ),
-                (FACT_FINDING[0], _Date(fact_finding)),
+                (_FACT_FINDING, _Date(fact_finding)),
                 *(
-                    (DATE_FIELDS[name][0], _Date(_date_text(page, name)))
+                    (_DATE_LABELS[name], _Date(_date_text(page, name)))
                     for name in (
                         "mrm_date",
                         "approval_date",
@@ -1322,7 +1439,7 @@ _NONE_AVAILABLE = "None currently available."
 
 def _render_text(page: _Page) -> str:
     record = page.record
-    lines = [record.title or "", *(record.summary or "").split("\n"), SUMMARY_END, "-"]
+    lines = [record.title or "", *(record.summary or "").split("\n"), _PROJECT_DETAILS, "-"]
     lines += ["Project Officer", record.project_officer or "", record.responsible_department or ""]
     lines += ["Request for information -", "Country/Economy"]
     lines += [f"{c.country} -" for c in page.children[AdbProjectCountry.table]]
@@ -1334,9 +1451,16 @@ def _render_text(page: _Page) -> str:
             lines += _text_row(label, value)
             if heading is None:
                 lines.append("||||")  # the cells that pad the row to the page table's width
+    lines += _text_grids(page)
+    return "\n".join(lines) + "\n"
+
+
+def _text_grids(page: _Page) -> list[str]:
+    """The grids below the rows, and the page's text around them."""
+    lines: list[str] = []
     for number in page.loan_numbers or ("",):
         lines += [number] if number else []
-        lines += [f"{MILESTONES} | |||||", "---|---|---|---|---|---|"]
+        lines += [f"{_MILESTONES} | |||||", "---|---|---|---|---|---|"]
         lines += ["Approval | Signing Date | Effectivity Date | Closing | ||"]
         lines += ["Original | Revised | Actual | |||", _text_cells(_milestone_cells(page))]
     lines += [f"{_financing_title(page)} | Cumulative Disbursements | |||||||", "---|" * 9]
@@ -1344,11 +1468,11 @@ def _render_text(page: _Page) -> str:
     lines += [" | ".join(_COUNTERPART) + " | |||||"]
     lines += [_text_cells(row) for row in _financing_rows(page)]
     lines += _DISCLAIMERS
-    lines += _text_grid(DOCUMENT_COLUMNS.values(), _document_rows(page))
+    lines += _text_grid(_DOCUMENT_COLUMNS, _document_rows(page))
     lines += ["Safeguard Documents See also: Safeguards", _NONE_AVAILABLE, "Tenders"]
-    lines += _text_grid(TENDER_COLUMNS.values(), _tender_rows(page))
+    lines += _text_grid(_TENDER_COLUMNS, _tender_rows(page))
     lines += ["Contracts Awarded", "Procurement Plan", _NONE_AVAILABLE]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _text_cells(cells: list[str] | tuple[str, ...]) -> str:
@@ -1464,7 +1588,7 @@ def _html_sidebar(page: _Page, out: _Html) -> None:
         f"<li>{out.text(s.sector)}</li>" for s in page.children[AdbProjectSector.table]
     )
     out.raw(
-        f'<aside class="project-sidebar">\n<h2>{SUMMARY_END}</h2>\n'
+        f'<aside class="project-sidebar">\n<h2>{_PROJECT_DETAILS}</h2>\n'
         f"<div><h3>Project Officer</h3><p>{out.text(record.project_officer)}</p>"
         f"<p>{out.text(record.responsible_department)}</p>"
         '<p><a href="/contact-us">Request for information</a></p></div>\n'
@@ -1485,14 +1609,14 @@ def _html_value(value: _Value, out: _Html) -> str:
         return "<ul>" + "".join(f"<li>{out.text(item)}</li>" for item in value.items) + "</ul>"
     if isinstance(value, _Sectors):
         return "".join(
-            f'<p><strong class="{SECTOR_CLASS}">{out.text(sector)}</strong>'
+            f'<p><strong class="{_SECTOR_CLASS}">{out.text(sector)}</strong>'
             + (f" / {out.text(sub)}" if sub else "")
             + "</p>"
             for sector, sub in value.items
         )
     if isinstance(value, _Agencies):
         return "".join(
-            f'<div class="address"><span class="{AGENCY_CLASS}">{out.text(name)}</span>'
+            f'<div class="address"><span class="{_AGENCY_CLASS}">{out.text(name)}</span>'
             + "".join(f"<br>{out.text(line)}" for line in (address or "").split("\n") if line)
             + "</div>"
             for name, address in value.items
@@ -1500,7 +1624,7 @@ def _html_value(value: _Value, out: _Html) -> str:
     # A subhead names the loan the rows below it are for: the first above them all, a second
     # one above the last row.
     subheads = [
-        f'<tr class="{FUND_SUBHEAD_CLASS}"><td colspan="2">{out.text(subhead)}</td></tr>'
+        f'<tr class="{_FUND_SUBHEAD_CLASS}"><td colspan="2">{out.text(subhead)}</td></tr>'
         for subhead in value.subheads
     ]
     funds = [
@@ -1508,7 +1632,7 @@ def _html_value(value: _Value, out: _Html) -> str:
         for name, amount in value.rows
     ]
     rows = subheads[:1] + funds[:-1] + subheads[1:] + funds[-1:]
-    return f'<table class="{FUND_TABLE_CLASS}"><tbody>{"".join(rows)}</tbody></table>'
+    return f'<table class="{_FUND_TABLE_CLASS}"><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _html_grids(page: _Page, out: _Html) -> None:
@@ -1517,7 +1641,7 @@ def _html_grids(page: _Page, out: _Html) -> None:
         if number:
             out.raw(f'<h3 class="loan-number">{out.text(number)}</h3>\n')
         out.raw(
-            f'<div class="table-responsive"><table class="milestones"><caption>{MILESTONES}'
+            f'<div class="table-responsive"><table class="milestones"><caption>{_MILESTONES}'
             '</caption><thead><tr><th rowspan="2">Approval</th>'
             '<th rowspan="2">Signing Date</th><th rowspan="2">Effectivity Date</th>'
             '<th colspan="3">Closing</th></tr><tr><th>Original</th><th>Revised</th>'
@@ -1539,10 +1663,10 @@ def _html_grids(page: _Page, out: _Html) -> None:
     out.raw('<section class="pds-disclaimers">')
     out.raw("".join(f"<p>{out.text(text)}</p>" for text in _DISCLAIMERS) + "</section>\n")
     out.raw('<section class="pds-section" id="documents">\n')
-    out.raw(_html_grid(DOCUMENT_COLUMNS.values(), _document_rows(page), out, texts=2))
+    out.raw(_html_grid(_DOCUMENT_COLUMNS, _document_rows(page), out, texts=2))
     out.raw(f"<h3>Safeguard Documents</h3><p>{_NONE_AVAILABLE}</p>\n</section>\n")
     out.raw('<section class="pds-section" id="tenders">\n<h2>Tenders</h2>\n')
-    out.raw(_html_grid(TENDER_COLUMNS.values(), _tender_rows(page), out, texts=3))
+    out.raw(_html_grid(_TENDER_COLUMNS, _tender_rows(page), out, texts=3))
     out.raw(f"<h3>Contracts Awarded</h3><h3>Procurement Plan</h3><p>{_NONE_AVAILABLE}</p>\n")
     out.raw("</section>\n")
 
@@ -1565,3 +1689,442 @@ def _html_grid(columns: Any, rows: list[Any], out: _Html, texts: int) -> str:
     header = "".join(f"<th>{out.text(column)}</th>" for column in columns)
     body = "".join(_html_row(row, out, texts) for row in rows)
     return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>\n"
+
+
+# --- The bullets rendering of the live page ------------------------------------------------
+# Another archive's text of the live page (like adb_55236-001): the line above the facts
+# ("Sovereign Project | N"), the side panel as bullets, then each label on a line of its own
+# with its value on the lines below, a list's entries as "  • entry" lines; the fund table
+# flattened into each approval's heading, "Source Amount", then "fund US$ x" lines. Its grids
+# are the pipe rendering's.
+
+_BULLET = "  \u2022 "
+_SOVEREIGN_HEADER = "Sovereign Project | {number}"
+_FUND_HEADER = "Source Amount"
+
+
+def _render_bullets(page: _Page) -> str:
+    record = page.record
+    lines = [record.title or "", "", _SOVEREIGN_HEADER.format(number=record.project_number), ""]
+    for paragraph in (record.summary or "").split("\n"):
+        lines += [paragraph, ""]
+    lines += [_PROJECT_DETAILS, ""]
+    lines += [f"{_BULLET}Project Officer", f"    {record.project_officer or ''}"]
+    lines += [f"    {record.responsible_department or ''}", "    Request for information"]
+    lines += [f"{_BULLET}Country/Economy"]
+    lines += [f"    {c.country}" for c in page.children[AdbProjectCountry.table]]
+    lines += [f"{_BULLET}Sector"]
+    lines += [f"    \u2022 {s.sector}" for s in page.children[AdbProjectSector.table]]
+    for heading, rows in _sections(page):
+        if heading is not None:
+            lines.append(heading)
+        for label, value in rows:
+            if label == _TEXT_LABELS["project_type"] and isinstance(value, str):
+                value = _Items(tuple(filter(None, value.split(", "))))  # a list, as bullets
+            lines += [label, *_bullets_value(value)]
+    lines += _text_grids(page)
+    return "\n".join(lines) + "\n"
+
+
+def _bullets_value(value: _Value) -> list[str]:
+    if isinstance(value, str):
+        return value.split("\n") if value else []
+    if isinstance(value, _Date):
+        return [value.text]
+    if isinstance(value, _Items):
+        return [f"{_BULLET}{item}" for item in value.items]
+    if isinstance(value, _Sectors):
+        return [f"{sector} / {sub}" if sub else sector for sector, sub in value.items]
+    if isinstance(value, _Agencies):
+        # Each agency a bullet, its address lines under it (the <div class="address"> of the
+        # live page: its company name, then a line per <br>).
+        return [
+            line
+            for name, address in value.items
+            for line in (
+                f"{_BULLET}{name}",
+                *(f"    {a}" for a in (address or "").split("\n") if a),
+            )
+        ]
+    lines: list[str] = []
+    for heading, funds in _fund_groups(value):
+        lines += [heading] if heading else []
+        lines += [_FUND_HEADER, *(f"{name} {amount}" for name, amount in funds)]
+    return lines
+
+
+def _fund_groups(value: _Funds) -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The fund rows under the approval heading above them, as the HTML fund table has them:
+    the first heading above all rows but the last, a second one above the last."""
+    rows = list(value.rows)
+    if not value.subheads:
+        return [(None, rows)]
+    if len(value.subheads) == 1:
+        return [(value.subheads[0], rows)]
+    return [(value.subheads[0], rows[:-1]), (value.subheads[1], rows[-1:])]
+
+
+# --- The print view (print generation) -----------------------------------------------------
+# adb.org/print/projects/N/main (adb_47299-001_print, adb_23213-013_print): no heading; each
+# row "Label value" on one line, a list going on over the lines below; the funds under their
+# approval's heading; "Sector / Subsector" pairs joined by " - "; no timetable or grids.
+
+_PRINT_COUNTRY = "Country"
+_PRINT_GENDER = "Gender Equity and Mainstreaming"
+_STRATEGIC_AGENDAS = "Strategic Agendas"
+_AGENDAS = ("Inclusive economic growth", "Environmentally sustainable growth")
+
+
+def _render_print(page: _Page) -> str:
+    record, children = page.record, page.children
+    lines: list[str] = []
+
+    def row(label: str, entries: list[str]) -> None:
+        if entries and entries[0]:  # a field left out: its row too
+            lines.append(f"{label} {entries[0]}")
+            lines.extend(entries[1:])
+
+    row(_TEXT_LABELS["project_name"], [record.project_name or ""])
+    row(_PROJECT_NUMBER, [record.project_number])
+    row(_PRINT_COUNTRY, [c.country for c in children[AdbProjectCountry.table]])
+    row(_TEXT_LABELS["project_status"], [record.project_status or ""])
+    row(_TEXT_LABELS["project_type"], [record.project_type or ""])
+    if page.omitted != _SOURCE_OF_FUNDING:
+        lines.append(_SOURCE_OF_FUNDING)
+        for heading, funds in _fund_groups(_print_funds(page)):
+            lines += [heading] if heading else []
+            lines += [f"{name} {amount}" for name, amount in funds]
+    row(_STRATEGIC_AGENDAS, list(_AGENDAS[: 1 + len(record.project_number) % 2]))
+    sectors = [
+        f"{s.sector} - {s.subsector}" if s.subsector else s.sector
+        for s in children[AdbProjectSector.table]
+    ]
+    row(_SECTOR, sectors)
+    row(_PRINT_GENDER, [record.gender or ""])
+    for name in ("description", "rationale"):
+        paragraphs = (getattr(record, name) or "").split("\n\n")
+        if paragraphs[0]:
+            row(_TEXT_LABELS[name], [paragraphs[0], *(p for q in paragraphs[1:] for p in ("", q))])
+    return "\n".join(lines) + "\n"
+
+
+def _print_funds(page: _Page) -> _Funds:
+    return _Funds(
+        tuple(f"{n}: {page.record.project_name}" for n in page.loan_numbers),
+        tuple((f.fund_name, _fund_amount(f)) for f in page.children[AdbFundingSource.table]),
+    )
+
+
+# --- The 2014-15 Project Data Sheet (pds-2014 generation) -----------------------------------
+# Like adb_44212-013_pds2015: "PDS Updated as of", "Project/Program Number", "Status", the
+# sectors and subsectors in lists of their own, and the funding table with its cells run
+# together ("Loan3133Asian Development Fund52,000"), amounts in thousands, then the
+# counterpart and "TOTAL US$ 117,100".
+
+_PDS_HEAD = (
+    "Project Data Sheet",
+    "",
+    "Project Data Sheets (PDS) contain summary information on the project or program: Because "
+    "the PDS is a work in progress, some information may not be included in its initial version "
+    "but will be added as it becomes available. Information about proposed projects is "
+    "tentative and indicative.",
+    "",
+    "PDS Creation Date",
+)
+_PDS_DISCLAIMER = (
+    "In preparing any country program or strategy, financing any project, or by making any "
+    "designation of, or reference to, a particular territory or geographic area in this "
+    "document, the Asian Development Bank does not intend to make any judgments as to the legal "
+    "or other status of any territory or area."
+)
+_PDS_FUNDING_HEADER = (
+    "Type/Modality of Assistance Approval Number Source of Funding Approved Amount (thousand)"
+)
+_PDS_GENDER = "Gender Equity and Mainstreaming Categories"
+_THOUSAND = Decimal(1000)
+_COUNTERPART_ROW = "Counterpart"
+
+
+def _has_approvals(page: _Page) -> bool:
+    """Whether the 2014-15 layout can show the sheet: a loan or grant, approved (its funding
+    table lists each fund under its approval's number)."""
+    return bool(page.loan_numbers) and page.record.project_type in (_LOAN, _GRANT)
+
+
+def _pds_rows(page: _Page) -> list[tuple[str, str, AdbFundingSource]]:
+    """Each fund with the type and number of the approval it is under."""
+    groups = _fund_groups(
+        _Funds(page.loan_numbers, tuple((f.fund_name, "") for f in _pds_funds(page)))
+    )
+    funds = iter(_pds_funds(page))
+    rows: list[tuple[str, str, AdbFundingSource]] = []
+    for heading, members in groups:
+        kind, number = (heading or "").split(" ")
+        for _ in members:
+            rows.append((kind, number.split("-")[0], next(funds)))
+    return rows
+
+
+def _pds_funds(page: _Page) -> list[AdbFundingSource]:
+    return page.children[AdbFundingSource.table]
+
+
+def _pds_counterpart(page: _Page) -> Decimal:
+    """The counterpart, in whole thousands as the table states it."""
+    government = page.record.financing_counterpart_government or Decimal(0)
+    return (government / _THOUSAND).quantize(Decimal(1))
+
+
+def _thousands(amount: Decimal) -> str:
+    return f"{amount / _THOUSAND:,.0f}"
+
+
+def _render_pds_2014(page: _Page) -> str:
+    record, children = page.record, page.children
+    update = record.last_pds_update_date
+    lines = [*_PDS_HEAD, *([f"PDS Updated as of {_day_text(update)}"] if update else []), ""]
+    lines += [f"{_TEXT_LABELS['project_name']} {record.project_name}"]
+    countries = [c.country for c in children[AdbProjectCountry.table]]
+    lines += [f"{_PRINT_COUNTRY} {countries[0]}", *countries[1:]] if countries else []
+    lines += [f"Project/Program Number {record.project_number}"]
+    lines += [f"Status {record.project_status}"] if record.project_status else []
+    if record.geographical_location:
+        lines += [f"{_TEXT_LABELS['geographical_location']} {record.geographical_location}"]
+    lines += [_PDS_DISCLAIMER]
+    sectors = children[AdbProjectSector.table]
+    if sectors:
+        lines += [f"Sector {sectors[0].sector}", *(s.sector for s in sectors[1:])]
+        subsectors = [s.subsector for s in sectors if s.subsector]
+        lines += [f"Subsector {subsectors[0]}", *subsectors[1:]] if subsectors else []
+    lines += [f"{_STRATEGIC_AGENDAS} {_AGENDAS[0]}"]
+    lines += [f"{_PDS_GENDER} {record.gender}"] if record.gender else []
+    lines += ["", "", _PDS_FUNDING_HEADER]
+    total = Decimal(0)
+    for kind, number, fund in _pds_rows(page):
+        amount = fund.amount or Decimal(0)
+        total += amount
+        lines.append(f"{kind}{number}{fund.fund_name}{_thousands(amount)}")
+    counterpart = _pds_counterpart(page)
+    if counterpart:
+        lines.append(f"{_COUNTERPART_ROW} {counterpart:,}")
+    lines += [f"TOTAL US$ {_thousands(total + counterpart * _THOUSAND)}", ""]
+    lines += ["Safeguard Categories", "", "Environment B", "Involuntary Resettlement C"]
+    lines += ["Indigenous Peoples C", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _truncate(name: str, body: str) -> str:
+    """A rendering cut off before the first place it states the project number."""
+    if name == "html":
+        return _truncate_html(body)
+    marker = {
+        "text": f"\n{_PROJECT_NUMBER} |",
+        "bullets": f"\n{_SOVEREIGN_HEADER.split(' |')[0]} |",
+        _PRINT: f"\n{_PROJECT_NUMBER} ",
+        _PDS_2014: "\nProject/Program Number ",
+    }[name]
+    return body[: body.index(marker) + 1]
+
+
+# --- The truths of the other renderings ---------------------------------------------------
+
+
+def _approved_funds(page: _Page) -> list[AdbFundingSource]:
+    """The funds with the approval whose heading is above them (where the rendering writes
+    the headings as text: the bullets rendering, the print view)."""
+    funds = iter(page.children[AdbFundingSource.table])
+    approved: list[AdbFundingSource] = []
+    for heading, rows in _fund_groups(_print_funds(page)):
+        approval: dict[str, str | None] = {}
+        if heading:
+            kind_number, title = heading.split(": ", 1)
+            kind, number = kind_number.split(" ")
+            approval = {"assistance_type": kind, "approval_number": number, "approval_title": title}
+        approved += [dataclasses.replace(next(funds), **approval) for _ in rows]
+    return approved
+
+
+def _html_truth(page: _Page) -> ParsedSheet:
+    """The live truth, with the approval each fund is for (the fund table's subhead rows)."""
+    children = page.children
+    if page.omitted != _SOURCE_OF_FUNDING:
+        children = {**children, AdbFundingSource.table: _approved_funds(page)}
+    return dataclasses.replace(_truth(page, children=children), unparsed=_unparsed(page, html=True))
+
+
+def _bullets_truth(page: _Page) -> ParsedSheet:
+    """The live truth, with what only this rendering states: the line above the facts
+    (a sovereign project) and the approval heading above each fund."""
+    record = dataclasses.replace(page.record, layout=_LIVE_2025, operation_type="sovereign")
+    children = page.children
+    if page.omitted != _SOURCE_OF_FUNDING:
+        funds = _bullets_value(_print_funds(page))
+        record = dataclasses.replace(record, source_of_funding="\n".join(funds) or None)
+        children = {**children, AdbFundingSource.table: _approved_funds(page)}
+    return _truth(page, record, children)
+
+
+# The live sheet's labels (and grid titles) in the order a reader looks for them: a page of an
+# older generation lacks those it does not write.
+_READ_LABELS = (
+    *(
+        label
+        for name, text in _TEXT_LABELS.items()
+        for label in ((text, _SOURCE_OF_FUNDING) if name == "project_status" else (text,))
+        if name != "project_type"
+    ),
+    _TEXT_LABELS["project_type"],
+    *_DATE_LABELS.values(),
+    _FACT_FINDING,
+    _MILESTONES,
+    _COUNTRY,
+    _PRIORITIES_LABEL,
+    _SECTOR,
+    _EXECUTING_AGENCIES,
+    "Financing Plan",
+)
+# ADB's own resources; the sheet's other funds are cofinancing it administers.
+_ADB_FUNDS = frozenset(
+    {
+        "Asian Development Fund",
+        "Ordinary capital resources",
+        "Concessional ordinary capital resources lending",
+        "Technical Assistance Special Fund",
+    }
+)
+
+
+def _lacking(written: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(label for label in _READ_LABELS if label not in written)
+
+
+def _sum(amounts: list[Decimal]) -> Decimal | None:
+    return sum(amounts, Decimal("0.00")) if amounts else None
+
+
+def _funds_financing(funds: list[AdbFundingSource]) -> dict[str, Any]:
+    """ADB's and the cofinanciers' amounts, where the page states only its funds."""
+    given = [f for f in funds if f.amount is not None and f.fund_name != _COUNTERPART_ROW]
+    adb = [f.amount for f in given if f.fund_name in _ADB_FUNDS]
+    others = [f.amount for f in given if f.fund_name not in _ADB_FUNDS]
+    return {
+        "financing_adb": _sum(adb),
+        "financing_cofinancing": _sum(others),
+        "currency_code": "USD" if adb or others else None,
+    }
+
+
+def _print_truth(page: _Page) -> ParsedSheet:
+    record, children = page.record, page.children
+    funds = _approved_funds(page) if page.omitted != _SOURCE_OF_FUNDING else []
+    financing = _funds_financing(funds)
+    lines = _render_print(page).split("\n")
+    start = lines.index(_SOURCE_OF_FUNDING) + 1 if _SOURCE_OF_FUNDING in lines else None
+    end = next(i for i, line in enumerate(lines) if line.startswith(_STRATEGIC_AGENDAS))
+    funding = "\n".join(lines[start:end]) if start is not None else None
+    sectors = children[AdbProjectSector.table]
+    parent = AdbProject(
+        project_number=record.project_number,
+        project_name=record.project_name,
+        layout=_PRINT,
+        country=record.country,
+        project_status=record.project_status,
+        project_type=record.project_type,
+        source_of_funding=funding or None,
+        sector=sectors[0].sector if sectors else None,
+        subsector=sectors[0].subsector if sectors else None,
+        gender=record.gender,
+        description=record.description,
+        rationale=record.rationale,
+        **financing,
+    )
+    kept = (AdbProjectCountry.table, AdbProjectSector.table)
+    rows = {table: rows if table in kept else [] for table, rows in children.items()}
+    rows[AdbFundingSource.table] = funds
+    written = (
+        _TEXT_LABELS["project_name"],
+        _PROJECT_NUMBER,
+        _TEXT_LABELS["project_status"],
+        _TEXT_LABELS["project_type"],
+        _SOURCE_OF_FUNDING,
+        _TEXT_LABELS["gender"],
+        _TEXT_LABELS["description"],
+        _TEXT_LABELS["rationale"],
+        _COUNTRY,
+        _SECTOR,
+    )
+    written = tuple(label for label in written if label != page.omitted)
+    return _truth(page, parent, rows, _lacking(written), older=True)
+
+
+def _pds_truth(page: _Page) -> ParsedSheet:
+    record, children = page.record, page.children
+    funds = [
+        AdbFundingSource(
+            position,
+            fund.fund_name,
+            fund.amount,
+            "USD",
+            assistance_type=kind,
+            approval_number=number,
+        )
+        for position, (kind, number, fund) in enumerate(_pds_rows(page), 1)
+    ]
+    counterpart = _pds_counterpart(page) * _THOUSAND
+    if counterpart:
+        funds.append(
+            AdbFundingSource(len(funds) + 1, _COUNTERPART_ROW, counterpart.quantize(_CENT), "USD")
+        )
+    amounts = [fund.amount or Decimal(0) for fund in funds]
+    sectors = children[AdbProjectSector.table]
+    subsectors = [s.subsector for s in sectors if s.subsector]
+    joined = "; ".join(subsectors) or None
+    sector_rows = [
+        AdbProjectSector(s.position, s.sector, joined if len(sectors) == 1 else None)
+        for s in sectors
+    ]
+    parent = AdbProject(
+        project_number=record.project_number,
+        project_name=record.project_name,
+        layout=_PDS_2014,
+        country=record.country,
+        project_status=record.project_status,
+        project_type=", ".join(dict.fromkeys(kind for kind, _, _ in _pds_rows(page))),
+        sector=sectors[0].sector if sectors else None,
+        subsector=joined,
+        gender=record.gender,
+        geographical_location=record.geographical_location,
+        last_pds_update_date=record.last_pds_update_date,
+        financing_counterpart_government=counterpart.quantize(_CENT) if counterpart else None,
+        financing_total=sum(amounts, Decimal("0.00")),
+        **_funds_financing(funds),
+    )
+    rows: dict[str, list[Any]] = {table: [] for table in children}
+    rows[AdbProjectCountry.table] = children[AdbProjectCountry.table]
+    rows[AdbProjectSector.table] = sector_rows
+    rows[AdbFundingSource.table] = funds
+    written = tuple(
+        _TEXT_LABELS[name] if name in _TEXT_LABELS else name
+        for name in (
+            "project_name",
+            "project_number",
+            "project_status",
+            "gender",
+            "geographical_location",
+            "project_type",
+            _DATE_LABELS["last_pds_update_date"],
+            _COUNTRY,
+            _SECTOR,
+        )
+    )
+    written = tuple(label for label in written if label != page.omitted)
+    return _truth(page, parent, rows, _lacking(written), older=True)
+
+
+_TRUTHS = {
+    "html": _html_truth,
+    "text": _truth,
+    "bullets": _bullets_truth,
+    _PRINT: _print_truth,
+    _PDS_2014: _pds_truth,
+}

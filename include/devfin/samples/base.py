@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from devfin.records import ParsedSheet
 
 # The defect kinds a source generator may inject (each source declares the ones it supports).
 DEFECT_KINDS = (
     "missing_label",  # an optional label left out: field None, the label in missing_labels
-    "bad_date",  # a date that does not exist: the page must fail with ParseError(bad_value)
+    "bad_date",  # a date that does not exist: its field None, its text in `unparsed`
     "amounts_mismatch",  # financing total is not the sum of its parts: parses, checks flag it
     "doubled_apostrophes",  # '' in the source text: parsed to ', recorded in repairs
     "truncated",  # the page cut off before its identity: ParseError, quarantined
 )
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One more way a page is written (another layout generation or text rendering), with the
+    truth a parser must read back from it."""
+
+    name: str  # "bullets", "print", ...
+    suffix: str  # ".html" or ".txt"
+    body: str
+    truth: ParsedSheet | None
 
 
 @dataclass(frozen=True)
@@ -32,3 +43,16 @@ class Sample:
     truth: ParsedSheet | None
     expected_error: str | None = None
     defect: str | None = None
+    # Other renderings of the page, by name; "html" and "text" are the two fields above.
+    renderings: dict[str, Rendering] = field(default_factory=dict)
+    mixed: str = "html"  # the rendering a corpus of mixed formats writes for this page
+
+    def rendered(self, name: str) -> Rendering:
+        """The page written as `name`: one of `renderings`, else "html" or "text" (pipe)."""
+        if name in self.renderings:
+            return self.renderings[name]
+        if name == "html":
+            return Rendering(name, ".html", self.html, self.truth)
+        if name == "text":
+            return Rendering(name, ".txt", self.text, self.truth)
+        return self.renderings[name]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from devfin.records import (
+    CdiaCity,
     CdiaImpactArea,
     CdiaInfrastructureSector,
     CdiaIntervention,
@@ -21,37 +22,46 @@ from devfin.records import (
     ParsedSheet,
 )
 from devfin.samples.base import Sample
-from devfin.sources.cdia import (
-    BOILERPLATE,
-    CDIA_SUPPORT,
-    CITY,
-    CITY_INFORMATION,
-    CITY_WEBSITE,
-    COOPERATION_DETAILS,
-    COUNTRY,
-    DOWNLOAD,
-    DOWNSTREAM_FINANCING,
-    EXPECTED_OUTCOMES,
-    IMPACT_AREAS,
-    INFRASTRUCTURE_SECTORS,
-    KEY_ISSUES,
-    LAND_AREA,
-    LIST_SEPARATOR,
-    PERIOD_SEPARATOR,
-    PLACEHOLDERS,
-    POPULATION,
-    SOURCE_KEY,
-    STAKEHOLDERS,
-    STUDY_PERIOD,
-)
+from devfin.sources.cdia import SOURCE_KEY
 from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
 DEFECTS: tuple[str, ...] = ("missing_label", "bad_date", "doubled_apostrophes", "truncated")
-# The ParseError reason of the defects that make a page unreadable.
-EXPECTED_ERRORS = {"bad_date": "bad_value", "truncated": "not_a_data_sheet"}
-URL_PREFIX = "https://cdia.asia/city-interventions/"
+# The ParseError reason of the defects that make a page unreadable. A bad date does not: the
+# page parses with the date's field empty and its text in `unparsed`.
+EXPECTED_ERRORS = {"truncated": "not_a_data_sheet"}
+URL_PREFIX = "https://cdia.asia/project/"  # a page is URL_PREFIX + slug + "/"
 SITE = "https://cdia.asia"
+
+# The layout the pages are written in, described here as the site writes it (independently of
+# the parser, which must read it): its name, its labels and furniture, its separators.
+LAYOUT = "intervention-2019"
+BREADCRUMB = "City Interventions"
+BACK_TO_TOP = "Back to Top"
+COUNTRY = "Country"
+CITY = "City"
+STAKEHOLDERS = "Key Stakeholders and Partners"
+STUDY_PERIOD = "Project Preparation Study Period"
+CDIA_SUPPORT = "CDIA Support"
+DOWNSTREAM_FINANCING = "Expected Downstream Financing"
+INFRASTRUCTURE_SECTORS = "Infrastructure sectors"
+IMPACT_AREAS = "CDIA priority impact areas"
+KEY_ISSUES = "Key City Development Issues"
+COOPERATION_DETAILS = "Details of Cooperation"
+EXPECTED_OUTCOMES = "Expected Development Outcomes"
+EXPECTED_IMPACTS = "Expected Development Impacts"  # some pages head the outcomes so
+DOWNLOAD = "Download"
+CITY_INFORMATION = "Key City information"
+LAND_AREA = "Land Area"
+POPULATION = "Estimated Population"
+CITY_WEBSITE = "City website"
+PLACEHOLDER = "n/a"
+LIST_SEPARATOR = "; "
+PERIOD_SEPARATOR = " \u2013 "
+# How the site writes a downstream amount not yet known.
+TO_BE_CONFIRMED = ("TBC", "tbc", "To be confirmed")
+# How several cities are written in the City value, besides one a line.
+CITY_SEPARATORS = (", ", "; ")
 
 # The page's sections, each a group of labels in page order.
 LOCATION = (COUNTRY, CITY)
@@ -65,7 +75,10 @@ FACTS = (
 )
 NARRATIVES = (KEY_ISSUES, COOPERATION_DETAILS, EXPECTED_OUTCOMES)
 CITY_FACTS = (LAND_AREA, POPULATION, CITY_WEBSITE)
+# Every label of the layout, in page order: the order of `missing_labels`.
+LABELS = (*LOCATION, *FACTS, *NARRATIVES, DOWNLOAD, *CITY_FACTS)
 CHILD_TABLES = {
+    CITY: CdiaCity,
     STAKEHOLDERS: CdiaStakeholder,
     INFRASTRUCTURE_SECTORS: CdiaInfrastructureSector,
     IMPACT_AREAS: CdiaImpactArea,
@@ -81,8 +94,8 @@ CITIES = (
     ("Luang Prabang", "Luang Prabang", "Lao People's Democratic Republic", "gov.la"),
     ("Da Nang", "Da Nang", "Viet Nam", "gov.vn"),
     ("Can Tho", "Can Tho", "Viet Nam", "gov.vn"),
-    ("Naga City, Camarines Sur", "Naga", "Philippines", "gov.ph"),
-    ("Baguio City, Benguet", "Baguio", "Philippines", "gov.ph"),
+    ("Naga City", "Naga", "Philippines", "gov.ph"),
+    ("Baguio City", "Baguio", "Philippines", "gov.ph"),
     ("Iloilo City", "Iloilo", "Philippines", "gov.ph"),
     ("Semarang", "Semarang", "Indonesia", "go.id"),
     ("Surakarta (Solo)", "Surakarta", "Indonesia", "go.id"),
@@ -209,10 +222,15 @@ class _Entry:
     """One label of the page: its value as written and what a parser must read from it."""
 
     label: str
-    written: tuple[str, ...]  # one line; a narrative's paragraphs; the Download link texts
+    written: tuple[str, ...]  # the value's lines; a narrative's paragraphs; the link texts
     fields: dict[str, Any] = field(default_factory=dict)  # record fields the value fills
     rows: tuple[str, ...] = ()  # the child rows of a list label
     hrefs: tuple[str, ...] = ()  # the Download links' targets
+    wording: str | None = None  # the label as this page writes it, when not `label`
+    unparsed: dict[str, dict[str, str]] = field(default_factory=dict)  # what cannot be read
+
+    def heading(self) -> str:
+        return self.wording or self.label
 
     def text_fields(self) -> list[str]:
         """The fields and child tables of this value whose text holds an apostrophe."""
@@ -253,11 +271,10 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
         raise ValueError(f"{SOURCE} pages cannot carry the defect {defect!r}")
     page = _random_page(rng)
     sheet_id = f"{_slug(page.title)}-{index}"
-    url = URL_PREFIX + sheet_id
-    missing: tuple[str, ...] = ()
+    url = f"{URL_PREFIX}{sheet_id}/"
     repaired: list[str] = []
     if defect == "missing_label":
-        page, missing = _drop_label(rng, page)
+        page = _drop_label(rng, page)
     elif defect == "bad_date":
         page = _spoil_study_period(rng, page)
     elif defect == "doubled_apostrophes":
@@ -265,7 +282,7 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
     truncated = defect == "truncated"
     text, page_html = _render_text(page, truncated), _render_html(page, url, truncated)
     error = EXPECTED_ERRORS.get(defect) if defect else None
-    truth = None if error else _truth(page, missing, repaired)
+    truth = None if error else _truth(page, repaired)
     return Sample(SOURCE, sheet_id, url, page_html, text, truth, error, defect)
 
 
@@ -282,26 +299,46 @@ def _random_page(rng: random.Random) -> _Page:
         references=rng.random() < 0.5,
     )
     curly = rng.random() < 0.5
+    outcomes = _narrative(EXPECTED_OUTCOMES, "expected_outcomes", _outcomes(rng, curly))
+    if rng.random() < 0.2:
+        outcomes = dataclasses.replace(outcomes, wording=EXPECTED_IMPACTS)
     entries = (
         _Entry(COUNTRY, (country,), {"country": country}),
-        _Entry(CITY, (city,), {"city": city}),
-        _list_entry(STAKEHOLDERS, stakeholders),
+        _cities(rng, city, country),
+        _list_entry(rng, STAKEHOLDERS, stakeholders),
         _study_period(rng),
         _support(rng),
         _downstream(rng),
-        _list_entry(INFRASTRUCTURE_SECTORS, _some(rng, SECTORS, 3)),
-        _list_entry(IMPACT_AREAS, _some(rng, IMPACTS, 4)),
+        _list_entry(rng, INFRASTRUCTURE_SECTORS, _some(rng, SECTORS, 3)),
+        _list_entry(rng, IMPACT_AREAS, _some(rng, IMPACTS, 4), one_a_line=0.0),
         _narrative(KEY_ISSUES, "key_issues", _key_issues(rng, short, country, curly)),
         _narrative(
             COOPERATION_DETAILS, "cooperation_details", _cooperation(rng, stakeholders[0], title)
         ),
-        _narrative(EXPECTED_OUTCOMES, "expected_outcomes", _outcomes(rng, curly)),
+        outcomes,
         _downloads(rng, title),
         _land_area(rng),
         _population(rng),
         _website(rng, short, domain),
     )
     return _Page(title, entries, style)
+
+
+def _cities(rng: random.Random, first: str, country: str) -> _Entry:
+    """The City value: mostly one city; else several of the country, set apart as pages do."""
+    others = [written for written, _, where, _ in CITIES if where == country and written != first]
+    count = 1 if rng.random() < 0.7 or not others else rng.randint(2, len(others) + 1)
+    cities = (first, *rng.sample(others, count - 1))
+    if len(cities) == 1:
+        return _Entry(CITY, cities, {"city": first}, rows=cities)
+    how = rng.choice(("separator", "and", "lines"))
+    if how == "lines":
+        lines = cities
+    elif how == "and":  # "Banjarmasin, Cirebon and Sorong"
+        lines = (f"{', '.join(cities[:-1])} and {cities[-1]}",)
+    else:
+        lines = (rng.choice(CITY_SEPARATORS).join(cities),)
+    return _Entry(CITY, lines, {"city": "\n".join(lines)}, rows=cities)
 
 
 def _stakeholders(rng: random.Random, short: str, country: str) -> tuple[str, ...]:
@@ -320,8 +357,12 @@ def _some(rng: random.Random, vocabulary: tuple[str, ...], most: int) -> tuple[s
     return tuple(rng.sample(vocabulary, rng.randint(1, most)))
 
 
-def _list_entry(label: str, names: tuple[str, ...]) -> _Entry:
-    return _Entry(label, (LIST_SEPARATOR.join(names),), rows=names)
+def _list_entry(
+    rng: random.Random, label: str, names: tuple[str, ...], *, one_a_line: float = 0.3
+) -> _Entry:
+    """A list value: "; "-separated on one line, or (some pages) one entry a line."""
+    lines = names if len(names) > 1 and rng.random() < one_a_line else (LIST_SEPARATOR.join(names),)
+    return _Entry(label, lines, rows=names)
 
 
 def _narrative(label: str, name: str, paragraphs: tuple[str, ...]) -> _Entry:
@@ -354,27 +395,46 @@ def _support(rng: random.Random) -> _Entry:
 
 
 def _downstream(rng: random.Random) -> _Entry:
-    if rng.random() < 0.15:
-        fields = {"expected_downstream_financing_usd": None, "downstream_financier": None}
-        return _Entry(DOWNSTREAM_FINANCING, (PLACEHOLDERS[0],), fields)
     kind = rng.random()
     if kind < 0.1:
-        billions = Decimal(rng.randint(10, 30)) / 10
-        written, amount = f"US$ {billions} billion", billions * 10**9
-    elif kind < 0.25:
-        dollars = rng.randrange(5, 100) * _MILLION
-        written, amount = f"US$ {dollars:,}", Decimal(dollars)
-    else:
-        millions = Decimal(rng.randrange(200, 9000)) / 10
-        written, amount = f"US$ {millions} million", millions * _MILLION
+        fields = {"expected_downstream_financing_usd": None, "downstream_financier": None}
+        return _Entry(DOWNSTREAM_FINANCING, (PLACEHOLDER,), fields)
+    if kind < 0.2:  # "TBC": no amount yet, and no failure to read one
+        fields = {"expected_downstream_financing_status": "to_be_confirmed"}
+        return _Entry(DOWNSTREAM_FINANCING, (rng.choice(TO_BE_CONFIRMED),), fields)
+    written, amount = _downstream_amount(rng)
+    if kind < 0.3:  # "$40 million (tbc)": an amount, not final; "tbc" is not a financier
+        fields = {
+            "expected_downstream_financing_usd": amount.quantize(_CENT),
+            "expected_downstream_financing_status": "to_be_confirmed",
+        }
+        return _Entry(DOWNSTREAM_FINANCING, (f"{written} (tbc)",), fields)
     financier = rng.choice(FINANCIERS) if rng.random() < 0.75 else None
     if financier is not None:
         written = f"{written} ({financier})"
     fields = {
         "expected_downstream_financing_usd": amount.quantize(_CENT),
+        "expected_downstream_financing_status": "stated",
         "downstream_financier": financier,
     }
     return _Entry(DOWNSTREAM_FINANCING, (written,), fields)
+
+
+def _downstream_amount(rng: random.Random) -> tuple[str, Decimal]:
+    """An amount as the pages write it: "US$ 427.3 million", "US$587 million", "$40 million"."""
+    prefix = rng.choice(("US$ ", "US$ ", "US$", "$"))
+    kind = rng.random()
+    if kind < 0.1:
+        billions = Decimal(rng.randint(10, 30)) / 10
+        return f"{prefix}{billions} billion", billions * 10**9
+    if kind < 0.25:
+        dollars = rng.randrange(5, 100) * _MILLION
+        return f"{prefix}{dollars:,}", Decimal(dollars)
+    if kind < 0.4:
+        millions = rng.randrange(5, 900)
+        return f"{prefix}{millions} million", Decimal(millions * _MILLION)
+    millions_tenths = Decimal(rng.randrange(200, 9000)) / 10
+    return f"{prefix}{millions_tenths} million", millions_tenths * _MILLION
 
 
 def _land_area(rng: random.Random) -> _Entry:
@@ -400,9 +460,9 @@ def _population(rng: random.Random) -> _Entry:
 
 def _website(rng: random.Random, short: str, domain: str) -> _Entry:
     host = _slug(short).replace("-", "")
-    choices = (PLACEHOLDERS[0], f"www.{host}.{domain}", f"https://www.{host}city.{domain}")
+    choices = (PLACEHOLDER, f"www.{host}.{domain}", f"https://www.{host}city.{domain}")
     written = rng.choice(choices)
-    website = None if written == PLACEHOLDERS[0] else written
+    website = None if written == PLACEHOLDER else written
     return _Entry(CITY_WEBSITE, (written,), {"city_website": website})
 
 
@@ -459,21 +519,36 @@ def _outcomes(rng: random.Random, curly: bool) -> tuple[str, ...]:
 # --- Defects --------------------------------------------------------------------------------
 
 
-def _drop_label(rng: random.Random, page: _Page) -> tuple[_Page, tuple[str, ...]]:
-    dropped = rng.choice(page.entries)
+def _drop_label(rng: random.Random, page: _Page) -> _Page:
+    """A label left out; as often as not the study period, which real pages leave out."""
+    if rng.random() < 0.5:
+        dropped = page.required(STUDY_PERIOD)
+    else:
+        dropped = rng.choice(page.entries)
     entries = tuple(e for e in page.entries if e is not dropped)
-    return dataclasses.replace(page, entries=entries), (dropped.label,)
+    return dataclasses.replace(page, entries=entries)
 
 
 def _spoil_study_period(rng: random.Random, page: _Page) -> _Page:
-    """A month that does not exist ("Marhc 2018"): its last two letters swapped."""
+    """A month that does not exist ("Marhc 2018"): its last two letters swapped. The page still
+    parses: that end of the period is empty, the period's text kept in `unparsed`."""
     period = page.required(STUDY_PERIOD)
     months = period.written[0].split(PERIOD_SEPARATOR)
     spoilt = rng.randrange(len(months))
     name, year = months[spoilt].split(" ")
-    months[spoilt] = f"{name[:-2]}{name[-1]}{name[-2]} {year}"
-    written = (PERIOD_SEPARATOR.join(months),)
-    return _replace_entry(page, dataclasses.replace(period, written=written))
+    bad_name = f"{name[:-2]}{name[-1]}{name[-2]}"
+    months[spoilt] = f"{bad_name} {year}"
+    written = PERIOD_SEPARATOR.join(months)
+    field_name = ("study_period_start", "study_period_end")[spoilt]
+    # The reason is devfin.text.parse_month's, for the month that does not exist.
+    reason = f"unknown month {bad_name!r} in {months[spoilt]!r}"
+    spoilt_entry = dataclasses.replace(
+        period,
+        written=(written,),
+        fields={**period.fields, field_name: None},
+        unparsed={field_name: {"text": written, "reason": reason}},
+    )
+    return _replace_entry(page, spoilt_entry)
 
 
 def _double_apostrophes(rng: random.Random, page: _Page) -> tuple[_Page, list[str]]:
@@ -499,14 +574,18 @@ def _replace_entry(page: _Page, new: _Entry) -> _Page:
 # --- The truth ------------------------------------------------------------------------------
 
 
-def _truth(page: _Page, missing: tuple[str, ...], repaired: list[str]) -> ParsedSheet:
-    values: dict[str, Any] = {"title": page.title.replace("''", "'")}
+def _truth(page: _Page, repaired: list[str]) -> ParsedSheet:
+    values: dict[str, Any] = {"title": page.title.replace("''", "'"), "layout": LAYOUT}
     children: dict[str, list[Any]] = {row_type.table: [] for row_type in CHILD_TABLES.values()}
+    unparsed: dict[str, dict[str, str]] = {}
     for entry in page.entries:
         values.update(entry.fields)
+        unparsed.update(entry.unparsed)
         if entry.label in CHILD_TABLES:
             row_type = CHILD_TABLES[entry.label]
             children[row_type.table] = [row_type(i, n) for i, n in enumerate(entry.rows, 1)]
+    present = {entry.label for entry in page.entries}
+    missing = tuple(label for label in LABELS if label not in present)
     record = CdiaIntervention(**{name: v for name, v in values.items() if v is not None})
     order = [f.name for f in dataclasses.fields(CdiaIntervention)] + [
         f"{t.table}.name" for t in CHILD_TABLES.values()
@@ -515,7 +594,12 @@ def _truth(page: _Page, missing: tuple[str, ...], repaired: list[str]) -> Parsed
         {DOUBLED_APOSTROPHE_REPAIR: tuple(sorted(repaired, key=order.index))} if repaired else {}
     )
     return ParsedSheet(
-        source=SOURCE, record=record, children=children, missing_labels=missing, repairs=repairs
+        source=SOURCE,
+        record=record,
+        children=children,
+        missing_labels=missing,
+        repairs=repairs,
+        unparsed=unparsed,
     )
 
 
@@ -523,22 +607,25 @@ def _truth(page: _Page, missing: tuple[str, ...], repaired: list[str]) -> Parsed
 
 
 def _render_text(page: _Page, truncated: bool) -> str:
-    lines = [BOILERPLATE[0], ""]
+    lines = [BREADCRUMB, ""]
     if truncated:
         return "\n".join(lines)
     lines += [page.title, ""]
-    lines += [f"{e.label}: {e.written[0]}" for e in _section(page, LOCATION)] + [""]
+    for entry in _section(page, LOCATION):
+        lines += [f"{entry.heading()}: {entry.written[0]}", *entry.written[1:]]
+    lines.append("")
     for entry in _section(page, FACTS):
-        lines += [f"{entry.label}{entry.written[0]}", ""]  # the page glues label and value
+        # The page glues label and value; a list one entry a line goes on below.
+        lines += [f"{entry.heading()}{entry.written[0]}", *entry.written[1:], ""]
     for entry in _section(page, NARRATIVES):
-        lines += [entry.label, ""]
+        lines += [entry.heading(), ""]
         for paragraph in entry.written:
             lines += [paragraph, ""]
     download = page.entry(DOWNLOAD)
     if download is not None:
         lines += [f"{DOWNLOAD}: {''.join(link + LINK_GAP for link in download.written)}", ""]
-    city_lines = [f"{e.label}: {e.written[0]}" for e in _section(page, CITY_FACTS)] or [""]
-    lines += [CITY_INFORMATION + city_lines[0], *city_lines[1:], "", BOILERPLATE[1]]
+    city_lines = [f"{e.heading()}: {e.written[0]}" for e in _section(page, CITY_FACTS)] or [""]
+    lines += [CITY_INFORMATION + city_lines[0], *city_lines[1:], "", BACK_TO_TOP]
     return "\n".join(lines)
 
 
@@ -551,7 +638,7 @@ def _section(page: _Page, labels: tuple[str, ...]) -> list[_Entry]:
 
 def _render_html(page: _Page, url: str, truncated: bool) -> str:
     text = _escaper(page.style)
-    head = _HTML_HEAD.format(title=text(page.title), url=html.escape(url))
+    head = _HTML_HEAD.format(title=text(page.title), url=html.escape(url), breadcrumb=BREADCRUMB)
     if truncated:
         return head
     body = [
@@ -563,7 +650,7 @@ def _render_html(page: _Page, url: str, truncated: bool) -> str:
         "</article>\n",
         _html_city_information(page, text),
     ]
-    return head + "".join(body) + _HTML_FOOT
+    return head + "".join(body) + _HTML_FOOT.format(back_to_top=BACK_TO_TOP)
 
 
 def _escaper(style: _Style) -> Callable[[str], str]:
@@ -578,9 +665,14 @@ def _inline_label(label: str, style: _Style) -> str:
     return f"<strong>{label}</strong>:" if style.colon_outside else f"<strong>{label}:</strong>"
 
 
+def _lines(entry: _Entry, text: Callable[[str], str]) -> str:
+    """A value's lines as HTML: one a line, set apart by `<br>`."""
+    return "<br>\n        ".join(text(line) for line in entry.written)
+
+
 def _html_location(page: _Page, text: Callable[[str], str]) -> str:
     items = "".join(
-        f"    <li>{_inline_label(e.label, page.style)} {text(e.written[0])}</li>\n"
+        f"    <li>{_inline_label(e.heading(), page.style)} {_lines(e, text)}</li>\n"
         for e in _section(page, LOCATION)
     )
     return f'  <ul class="intervention-location">\n{items}  </ul>\n'
@@ -590,12 +682,12 @@ def _html_facts(page: _Page, text: Callable[[str], str]) -> str:
     entries = _section(page, FACTS)
     if page.style.facts_as_list:
         rows = "".join(
-            f"    <dt>{e.label}</dt>\n    <dd>{text(e.written[0])}</dd>\n" for e in entries
+            f"    <dt>{e.heading()}</dt>\n    <dd>{_lines(e, text)}</dd>\n" for e in entries
         )
         return f'  <dl class="intervention-facts">\n{rows}  </dl>\n'
     facts = "".join(
-        f'    <div class="fact">\n      <h4 class="fact-label">{e.label}</h4>\n'
-        f'      <p class="fact-value">{text(e.written[0])}</p>\n    </div>\n'
+        f'    <div class="fact">\n      <h4 class="fact-label">{e.heading()}</h4>\n'
+        f'      <p class="fact-value">{_lines(e, text)}</p>\n    </div>\n'
         for e in entries
     )
     return f'  <div class="intervention-facts">\n{facts}  </div>\n'
@@ -603,7 +695,7 @@ def _html_facts(page: _Page, text: Callable[[str], str]) -> str:
 
 def _html_narratives(page: _Page, text: Callable[[str], str]) -> str:
     sections = "".join(
-        f"    <h3>{e.label}</h3>\n" + "".join(f"    <p>{text(p)}</p>\n" for p in e.written)
+        f"    <h3>{e.heading()}</h3>\n" + "".join(f"    <p>{text(p)}</p>\n" for p in e.written)
         for e in _section(page, NARRATIVES)
     )
     return f'  <div class="entry-content">\n{sections}  </div>\n'
@@ -623,7 +715,7 @@ def _html_downloads(page: _Page, text: Callable[[str], str]) -> str:
 
 def _html_city_information(page: _Page, text: Callable[[str], str]) -> str:
     lines = "<br>\n  ".join(
-        f"{_inline_label(e.label, page.style)} {text(e.written[0])}"
+        f"{_inline_label(e.heading(), page.style)} {text(e.written[0])}"
         for e in _section(page, CITY_FACTS)
     )
     return (
@@ -661,10 +753,10 @@ _HTML_HEAD = """<!DOCTYPE html>
 </header>
 <main id="content" class="site-main">
 <article class="intervention type-intervention status-publish">
-  <div class="breadcrumb"><a href="/city-interventions/">City Interventions</a></div>
+  <div class="breadcrumb"><a href="/city-interventions/">{breadcrumb}</a></div>
   <header class="entry-header">
 """
-_HTML_FOOT = """<p class="back-to-top"><a href="#masthead">Back to Top</a></p>
+_HTML_FOOT = """<p class="back-to-top"><a href="#masthead">{back_to_top}</a></p>
 </main>
 <footer id="colophon" class="site-footer">
   <p>Cities Development Initiative for Asia &#8211; 6 ADB Avenue, Mandaluyong City, Philippines</p>

@@ -4,9 +4,29 @@ A sheet comes as the live HTML page or as its plain-text rendering. Each format 
 same layout (heading, labelled rows, grids), from which one set of readers builds the records:
 so both formats of a sheet give the same records, `missing_labels` and `repairs`. Everything is
 found by its label, never by position alone: a template change degrades one field, not the sheet.
+Only a page whose project number cannot be read raises ParseError; a value that cannot be read
+empties its field and is kept, with the reason, in `ParsedSheet.unparsed`.
 
-The text rendering: the first line is the title, the lines below it up to "Project Details" the
-summary. `Label | value |` lines are rows; a value may go on over the lines below (a blank line
+Layout generations (`AdbProject.layout`, decided in `_generation`): `live-2025` (the live page:
+`<dt>`/`<dd>`; its text has the "Project Details" side panel and the title "Country : Name"),
+`page-2017` (older `<th>`/`<td>` pages; the 2017-18 page whose header is "Sovereign Project |
+N"; a page without title or panel), `page-2019` (header "Sovereign (Public) Project | N Status:
+X"), `tabbed-2015` (header "Sovereign Project | N Status: X" above tabs and boilerplate),
+`print` (the print view: "Label value" lines from "Project Name" on), `pds-2014` (the 2014-15
+"Project Data Sheet": "Project/Program Number", "Status", "PDS Updated as of", sectors and
+subsectors as separate lists, the funding table run together as "Loan3133Asian Development
+Fund52,000" in thousands, a "TOTAL US$ 117,100" line) and `nonsovereign` (a "Borrower/Company"
+row; its type row holds the approval: number, type, fund, amount in its own currency, status).
+
+The text renderings. `Label | value |` rows (the pipe rendering, as the seeds); or a label
+starting its line: alone, with its value on the lines below (the live page's `<dt>`/`<dd>`
+flattened, lists as "  • item" bullets, an agency's address lines under its bullet), or
+followed by its value ("Label value": print views, the 2015-19 pages, only on a page without
+`|` rows, where prose rarely starts with a label's words). A list value goes on over the
+following short lines, prose over its paragraphs, up to the next label, boilerplate (the
+disclaimers every page carries) or, for a one-line value, the next line. In the pipe rendering,
+the first line is the title, the lines below it up to "Project Details" the summary.
+`Label | value |` lines are rows; a value may go on over the lines below (a blank line
 between paragraphs), and a list value puts each entry in a cell of its own ("Mongolia |"); an
 executing agency's cell holds its name, then its address lines. A header line with a `---|---|`
 line under it opens a grid; nested headers put the sub-headings of a column on the line below.
@@ -40,6 +60,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from devfin.errors import ParseError
@@ -61,14 +82,16 @@ from devfin.sources._html import (
     has_class,
     inner_text,
     labelled_values,
+    own_rows,
     parse_html,
     read_grid,
-    read_table,
+    row_cells,
     split_at_markers,
 )
 from devfin.text import (
     DOUBLED_APOSTROPHE,
     DOUBLED_APOSTROPHE_REPAIR,
+    MAX_AMOUNT,
     clean_text,
     looks_like_html,
     page_text,
@@ -85,24 +108,47 @@ SOURCE_KEY = "adb_pds"
 # The label vocabulary. Labels match ignoring case and the spacing around "/"; where a tuple
 # holds several spellings, the first is the current template's and the others older ones'.
 # A label that is absent degrades its field (None, listed in `missing_labels`); a value that is
-# present but cannot be read raises ParseError(reason="bad_value"), so it is never lost silently.
-PROJECT_NUMBER = ("Project Number",)
+# present but cannot be read empties its field and is kept in `unparsed`, never lost silently.
+PROJECT_NUMBER = ("Project Number", "Project/Program Number")
 PROJECT_NAME = ("Project Name",)
+PROJECT_TYPE = (
+    "Project Type / Modality of Assistance",
+    "Type/Modality of Assistance",
+    "Type or Modality of Assistance",
+)
 COUNTRY = ("Country / Economy", "Country")
 SECTOR = ("Sector / Subsector",)
+# The 2014-15 layout lists sectors and subsectors apart; the live page's side panel ("Project
+# Details") lists the sectors alone, and names the officer above their department.
+SECTOR_ONLY = ("Sector",)
+SUBSECTOR = ("Subsector",)
+PANEL_OFFICER = ("Project Officer",)
+PANEL_APPROVAL = ("Approval Date",)
+BORROWER = ("Borrower/Company", "Borrower")
 OPERATIONAL_PRIORITIES = ("Operational Priorities",)
 SOURCE_OF_FUNDING = ("Source of Funding / Amount",)
 EXECUTING_AGENCIES = ("Executing Agencies",)
 FACT_FINDING = ("Fact Finding",)
+# Labels no field reads, known so that the row above them ends where they start.
+OTHER_LABELS = (
+    "Strategic Agendas",
+    "Drivers of Change",
+    "PDS Creation Date",
+    "Safeguard Categories",
+    "Environment",
+)
 
 # Rows whose value is copied as text into the field of the same name.
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "project_name": PROJECT_NAME,
     "project_number": PROJECT_NUMBER,
-    "project_status": ("Project Status",),
-    "project_type": ("Project Type / Modality of Assistance",),
+    "project_status": ("Project Status", "Status"),
     "source_of_funding": SOURCE_OF_FUNDING,
-    "gender": ("Gender", "Gender Equity and Mainstreaming"),
+    "gender": (
+        "Gender",
+        "Gender Equity and Mainstreaming",
+        "Gender Equity and Mainstreaming Categories",
+    ),
     "description": ("Description",),
     "rationale": ("Project Rationale and Linkage to Country/Regional Strategy",),
     "impact": ("Impact",),
@@ -130,7 +176,7 @@ DATE_FIELDS: dict[str, tuple[str, ...]] = {
     "mrm_date": ("MRM",),
     "approval_date": ("Approval",),
     "last_review_mission_date": ("Last Review Mission",),
-    "last_pds_update_date": ("Last PDS Update",),
+    "last_pds_update_date": ("Last PDS Update", "PDS Updated as of"),
 }
 # Rows that only head the rows below them.
 SECTION_LABELS = (
@@ -242,10 +288,17 @@ _ROW_LABEL_KEYS = _keys(
         *DATE_FIELDS.values(),
         COUNTRY,
         SECTOR,
+        SECTOR_ONLY,
+        SUBSECTOR,
+        PANEL_OFFICER,
+        PANEL_APPROVAL,
+        BORROWER,
+        PROJECT_TYPE,
         OPERATIONAL_PRIORITIES,
         EXECUTING_AGENCIES,
         FACT_FINDING,
         SECTION_LABELS,
+        OTHER_LABELS,
     )
     for label in labels
 )
@@ -268,18 +321,39 @@ class _Sheet:
 
     sheet_id: str
     url: str
+    # What could not be read: field (or table.column[position]) -> its raw text and why.
+    unparsed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def error(self, message: str, reason: str) -> ParseError:
         # Values in messages are quoted as the page wrote them.
         message = message.replace(_REPAIR_MARK, DOUBLED_APOSTROPHE)
         return ParseError(message, reason=reason, sheet_id=self.sheet_id, url=self.url)
 
-    def read(self, convert: Callable[[str | None], T], label: str, value: str | None) -> T:
-        """A value converted, or ParseError(bad_value) naming the label and the value."""
+    def unreadable(self, name: str, text: str | None, reason: str) -> None:
+        """A value on the page that cannot be read: its field stays empty, its text is kept."""
+        # As the page shows it (no-break spaces are layout, not text), apostrophes as written.
+        raw = (text or "").replace(_REPAIR_MARK, DOUBLED_APOSTROPHE).translate(_LAYOUT_SPACES)
+        reason = reason.replace(_REPAIR_MARK, DOUBLED_APOSTROPHE).translate(_LAYOUT_SPACES)
+        self.unparsed.setdefault(name, {"text": raw, "reason": reason})
+
+    def read(
+        self,
+        convert: Callable[[str | None], T],
+        label: str,
+        value: str | None,
+        name: str | None = None,
+    ) -> T | None:
+        """A value converted; one that cannot be read is None, and noted under `name`."""
+        if value is not None and not value.isascii():  # no-break spaces: layout, not text
+            value = value.translate(_LAYOUT_SPACES)
         try:
             return convert(value)
         except ValueError as error:
-            raise self.error(f"{label}: {error}", "bad_value") from error
+            self.unreadable(name or label, value, f"{label}: {error}")
+            return None
+
+
+_LAYOUT_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
 class _Entry(NamedTuple):
@@ -297,6 +371,7 @@ class _Row:
     label: str
     text: str
     listed: tuple[_Entry, ...] | None = None  # the entries, where the page tells them apart
+    panel: bool = False  # in the "Project Details" side panel: read where no other row says
 
     @functools.cached_property
     def entries(self) -> tuple[_Entry, ...]:
@@ -357,6 +432,46 @@ _HTML_SOURCES = _Sources(
 
 
 @dataclass(frozen=True)
+class _Header:
+    """What the line above the facts says of a sheet, in the layouts that have one."""
+
+    text: str
+    project_number: str | None = None
+    project_status: str | None = None
+    project_name: str | None = None  # from the page's <title> line
+    financing: str | None = None  # "Sovereign", "Sovereign (Public)", "Nonsovereign", ...
+
+
+# "Sovereign Project | 42414-043 Status: Approved", "Sovereign (Public) Project | 49169-002",
+# "Nonsovereign Project | 53116-001 Status: Active"
+_FINANCING_HEADER = re.compile(
+    r"(?P<financing>(?:Non-?s|S)overeign(?:\s*\((?:Public|Private)\))?|Private Sector)"
+    r"\s+Project\s*\|\s*(?P<number>\d{5}-\d{3})(?:\s+Status:\s*(?P<status>[^|]+?))?\s*\|?",
+    re.IGNORECASE,
+)
+# The page's <title>, kept by some renderings: "49169-002: Name | Asian Development Bank"
+_TITLE_LINE = re.compile(
+    r"(?P<number>\d{5}-\d{3})\s*:\s*(?P<name>.+?)\s*\|\s*Asian Development Bank\s*\|?"
+)
+
+
+def _header(line: str) -> _Header | None:
+    if "Project" not in line and "Asian Development Bank" not in line:
+        return None
+    text = clean_text(line) or ""
+    if match := _FINANCING_HEADER.fullmatch(text):
+        return _Header(
+            text,
+            project_number=match["number"],
+            project_status=clean_text(match["status"]),
+            financing=match["financing"],
+        )
+    if match := _TITLE_LINE.fullmatch(text):
+        return _Header(text, project_number=match["number"], project_name=match["name"])
+    return None
+
+
+@dataclass(frozen=True)
 class _Layout:
     """A page cut into its parts, whatever its format: heading, labelled rows and grids."""
 
@@ -365,13 +480,18 @@ class _Layout:
     rows: list[_Row]
     grids: list[_Grid]
     captions: list[str]  # the lines just above the Milestones grids: TA or loan numbers
+    header: _Header | None = None  # "Sovereign Project | 45007-003 Status: Active"
+    rendering: str = "pipe"  # text: pipe, line (labels start lines) or mixed; html: dl or table
 
     @functools.cached_property
     def _rows_by_key(self) -> dict[str, tuple[int, _Row]]:
-        """Each label key's first row, with its place on the page."""
+        """Each label key's first row, with its place on the page (side-panel rows last)."""
         first: dict[str, tuple[int, _Row]] = {}
         for index, row in enumerate(self.rows):
-            first.setdefault(_key(row.label), (index, row))
+            place = index + len(self.rows) if row.panel else index
+            key = _key(row.label)
+            if key not in first or place < first[key][0]:
+                first[key] = (place, row)
         return first
 
     def row(self, labels: tuple[str, ...]) -> _Row | None:
@@ -414,8 +534,8 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
         text = page_text(content)
     except UnicodeDecodeError as error:
         raise sheet.error(f"page is not UTF-8 text: {error}", "not_a_data_sheet") from error
-    if _REPAIR_MARK in text:
-        raise sheet.error("page holds U+FDD0, a Unicode noncharacter", "bad_value")
+    if _REPAIR_MARK in text:  # a noncharacter, never text: shown as the replacement character
+        text = text.replace(_REPAIR_MARK, "\ufffd")
     if looks_like_html(text):
         layout = _html_layout(text, sheet)
     else:
@@ -424,29 +544,33 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
 
 
 def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
-    if layout.row(PROJECT_NUMBER) is None:
+    header = layout.header
+    if layout.row(PROJECT_NUMBER) is None and (header is None or not header.project_number):
         raise sheet.error(
             f"no {PROJECT_NUMBER[0]!r} label: not an ADB project data sheet", "not_a_data_sheet"
         )
     fields = _Fields()
     _read_heading(layout, fields)
     _read_text_fields(layout, fields)
-    for name, labels in (("project_number", PROJECT_NUMBER), ("project_name", PROJECT_NAME)):
-        if name not in fields.values:
-            raise sheet.error(f"{labels[0]!r} is missing or empty", "missing_field")
+    _read_identity(layout, fields)
+    if "project_number" not in fields.values:
+        raise sheet.error(f"{PROJECT_NUMBER[0]!r} is missing or empty", "missing_field")
+    _read_project_types(layout, fields)
     _read_timetable(layout, fields, sheet)
     _read_milestones(layout, fields, sheet)
+    _read_side_panel(layout, fields, sheet)
     children: dict[str, list[Any]] = {
         AdbProjectCountry.table: _read_countries(layout, fields),
         AdbOperationalPriority.table: _read_operational_priorities(layout, fields, sheet),
         AdbProjectSector.table: _read_sectors(layout, fields),
-        AdbFundingSource.table: _read_funding_sources(layout, sheet),
+        AdbFundingSource.table: _read_funding_sources(layout, fields, sheet),
         AdbExecutingAgency.table: _read_executing_agencies(layout, fields),
         AdbDisbursement.table: _read_financing(layout, fields, sheet),
         AdbDocument.table: _read_documents(layout, sheet),
         AdbTender.table: _read_tenders(layout, sheet),
     }
-    record, mended = _mend(AdbProject(**fields.values))
+    _read_amounts_from_funding(children[AdbFundingSource.table], fields)
+    record, mended = _mend(AdbProject(**fields.values, layout=_generation(layout, fields)))
     repaired = list(mended)
     for table, rows in children.items():
         children[table], mended = _mend_rows(rows)
@@ -458,6 +582,7 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
         provenance=fields.provenance,
         missing_labels=tuple(fields.missing),
         repairs={DOUBLED_APOSTROPHE_REPAIR: tuple(repaired)} if repaired else {},
+        unparsed=dict(sheet.unparsed),
     )
 
 
@@ -503,6 +628,7 @@ class _TextRow:
     """A "Label | value |" row as the scanner meets it; its value may continue on lines below."""
 
     label: str
+    panel: bool = False
     lines: list[list[str]] = field(default_factory=list)  # the non-empty cells of each line
     cells: list[list[str]] = field(default_factory=list)  # each cell's lines: a cell may span
 
@@ -513,6 +639,9 @@ class _TextRow:
             self.cells[-1].append(cells[0])
             cells = cells[1:]
         self.cells.extend([cell] for cell in cells)
+
+    def has_value(self) -> bool:
+        return any(cell.strip() for cells in self.lines for cell in cells)
 
     def items(self) -> list[str]:
         """Every non-empty cell: the entries of a list value (countries, funds)."""
@@ -532,7 +661,7 @@ class _TextRow:
             ]
         else:
             entries = [_Entry(item) for item in self.items()]
-        return _Row(self.label, text, tuple(entries))
+        return _Row(self.label, text, tuple(entries), panel=self.panel)
 
 
 def _split_sector(item: str) -> _Entry:
@@ -547,25 +676,37 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
     rows: list[_TextRow] = []
     grids: list[_Grid] = []
     captions: list[str] = []
+    headers: list[_Header] = []
     row: _TextRow | None = None
     cell_open = False  # the row's last cell has not been closed by a "|" yet
     loose_text: list[str] = []  # free text since the last row or grid
+    # Renderings without "|" rows write "Label value" on one line (print views, the 2015-19
+    # pages); a page with "|" rows writes only lone labels that way (its side panel).
+    inline_values = not any(
+        "|" in line and _is_row_label(_cells(line)[0]) for line in lines if "|" in line
+    )
+    lines_mode = _LineRows(inline_values)
+    preamble_open = True  # the heading ends at "Project Details", a row or boilerplate
     index = 0
     while index < len(lines):
         line = lines[index]
         stripped = line.strip()
         cells = _cells(line) if "|" in line else []
-        if cells and _is_row_label(cells[0]):
+        if cells and not rows and not grids and (header := _header(stripped)) is not None:
+            headers.append(header)
+        elif cells and _is_row_label(cells[0]):
             row = _TextRow(label=_label(cells[0]))
             row.add(cells[1:])
             rows.append(row)
-            cell_open, loose_text = not stripped.endswith("|"), []
+            lines_mode.end()
+            cell_open, loose_text, preamble_open = not stripped.endswith("|"), [], False
         elif _starts_grid(lines, index):
             grid, index = _read_grid(lines, index, sheet)
             grids.append(grid)
             if _key(grid.title) == _key(MILESTONES):
                 captions.extend(loose_text)
-            row, cell_open, loose_text = None, False, []
+            row, cell_open, loose_text, preamble_open = None, False, [], False
+            lines_mode.end()
             continue
         elif row is not None and cell_open:
             row.add(cells if cells else [stripped], continues=True)
@@ -573,10 +714,30 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
         elif row is not None and not cells and _opens_spanning_cell(row, lines, index):
             row.add([stripped])
             cell_open = True
+        elif not cells and (approved := _approved_amounts(lines, index)) is not None:
+            grid, index = approved
+            grids.append(grid)
+            row, loose_text, preamble_open = None, [], False
+            lines_mode.end()
+            continue
+        elif not cells and _is_boilerplate(stripped):
+            row, preamble_open = None, False
+            lines_mode.end()
+        elif not cells and (started := lines_mode.feed(stripped)) is not None:
+            if started:
+                rows.append(lines_mode.row)
+                loose_text, preamble_open = [], False
+            row = None
+        elif not cells and row is not None and stripped and not row.has_value():
+            row.add([stripped])  # "Sector / Subsector |", its value on the line below
+            cell_open = True
         elif not cells:
             row = None
-            if stripped:
-                (loose_text if rows or grids else preamble).append(stripped)
+            if stripped == SUMMARY_END:
+                preamble_open = False
+                lines_mode.panel = True
+            elif stripped and not _is_furniture(stripped):
+                (preamble if preamble_open and not rows else loose_text).append(stripped)
         elif _SEPARATOR.fullmatch(line) or not any(cells):
             pass  # rules and the empty cells that pad a row to the table's width
         elif row is not None and _continues(row, cells):
@@ -584,8 +745,297 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
         else:
             row = None  # a row of a label not in the vocabulary: it must not leak into the last
         index += 1
-    heading = preamble[: preamble.index(SUMMARY_END)] if SUMMARY_END in preamble else preamble
-    return _Layout(_TEXT_SOURCES, heading, [each.row() for each in rows], grids, captions)
+    rendering = "line" if inline_values else ("mixed" if lines_mode.count else "pipe")
+    return _Layout(
+        _TEXT_SOURCES,
+        preamble,
+        [each.row() for each in rows],
+        grids,
+        captions,
+        header=_merged_header(headers),
+        rendering=rendering,
+    )
+
+
+def _merged_header(headers: list[_Header]) -> _Header | None:
+    if not headers:
+        return None
+    merged = headers[0]
+    for header in headers[1:]:
+        given = {
+            name: value
+            for name, value in dataclasses.asdict(header).items()
+            if value is not None and getattr(merged, name) is None
+        }
+        merged = dataclasses.replace(merged, **given)
+    return merged
+
+
+# Lines of the pages' fixed text (disclaimers, policy notes): never a value, and the end of one.
+BOILERPLATE_STARTS = (
+    "Project Data Sheets (PDS) contain summary information",
+    "In preparing any country program or strategy",
+    "The Public Communications Policy (PCP)",
+    "The Access to Information Policy (AIP)",
+    "The Accountability Mechanism provides a forum",
+    "For more information about the safeguard categories",
+)
+
+
+def _is_boilerplate(line: str) -> bool:
+    return line.startswith(BOILERPLATE_STARTS)
+
+
+# The tabs and links of the 2015-19 pages, and a tracking pixel's name some renderings keep.
+_FURNITURE = frozenset(
+    {
+        "latest project documents",
+        "consulting notices",
+        "procurement notices",
+        "procurement documents",
+        "request for information",
+        "project data sheet",
+        "fbpx",
+    }
+)
+
+
+def _is_furniture(line: str) -> bool:
+    key = line.casefold()
+    return key in _FURNITURE or key.startswith("see also:")
+
+
+# A list entry is short; a longer line, or a sentence, is the prose after the list.
+_MAX_ENTRY_CHARS = 200
+# A lone "-" is a value ("none"), not a bullet.
+_BULLET = re.compile(r"^(?:[\u2022\u25cf\u25aa\u00b7*]|-(?=\s+\S))\s*")
+_TRAILING_DASH = re.compile(r"\s+-$")
+# Headings of the pages' lower sections that begin with a label's words.
+_HEADING_TAILS = frozenset({"plan", "notices", "documents"})
+
+
+@functools.cache
+def _line_label_pattern() -> re.Pattern[str]:
+    """A line that starts with a label: the label, then its value (or nothing)."""
+    spellings = sorted(
+        {
+            label
+            for labels in (
+                *TEXT_FIELDS.values(),
+                *DATE_FIELDS.values(),
+                COUNTRY,
+                SECTOR,
+                SECTOR_ONLY,
+                SUBSECTOR,
+                PANEL_OFFICER,
+                PANEL_APPROVAL,
+                BORROWER,
+                PROJECT_TYPE,
+                OPERATIONAL_PRIORITIES,
+                EXECUTING_AGENCIES,
+                FACT_FINDING,
+                SECTION_LABELS,
+                OTHER_LABELS,
+            )
+            for label in labels
+        },
+        key=len,
+        reverse=True,
+    )
+    alternatives = "|".join(
+        r"\s*/\s*".join(r"\s+".join(map(re.escape, part.split())) for part in label.split("/"))
+        for label in spellings
+    )
+    return re.compile(rf"(?P<label>{alternatives})(?:\s*:)?(?:\s+(?P<rest>.*))?", re.IGNORECASE)
+
+
+def _line_label(line: str) -> tuple[str, str] | None:
+    """The label a line starts with and the rest of the line, if it starts with one."""
+    match = _line_label_pattern().fullmatch(line)
+    if match is None:
+        return None
+    rest = (match["rest"] or "").strip()
+    if rest[:1].islower() or rest.casefold() in _HEADING_TAILS:
+        return None  # prose that begins with a label's words, or a section heading
+    return _label(match["label"]), rest
+
+
+# How a row written "label, then its value on the lines below" goes on over those lines.
+_LIST_KEYS = _keys(
+    (
+        *COUNTRY,
+        *SECTOR,
+        *SECTOR_ONLY,
+        *SUBSECTOR,
+        *PROJECT_TYPE,
+        *SOURCE_OF_FUNDING,
+        *OPERATIONAL_PRIORITIES,
+        *EXECUTING_AGENCIES,
+        *PANEL_OFFICER,
+        *OTHER_LABELS,
+        "Geographical Location",
+    )
+)
+_SCALAR_KEYS = _keys(
+    (
+        *PROJECT_NAME,
+        *PROJECT_NUMBER,
+        *TEXT_FIELDS["project_status"],
+        *TEXT_FIELDS["gender"],
+        *BORROWER,
+        *PANEL_APPROVAL,
+        *(label for labels in DATE_FIELDS.values() for label in labels),
+        *FACT_FINDING,
+    )
+)
+_IDENTITY_KEYS = _keys((*PROJECT_NAME, *PROJECT_NUMBER))
+_SAFEGUARD_SECTION_KEY = _key("Safeguard Categories")
+_SAFEGUARD_KEYS = _keys(("Environment", "Involuntary Resettlement", "Indigenous Peoples"))
+
+
+class _LineRows:
+    """The rows of a rendering that starts each row's line with its label, in the order met.
+
+    `feed` takes a line without "|": True when it starts a row (`row`), False when it goes on
+    the current row, None when it is no part of a row (free text)."""
+
+    def __init__(self, inline_values: bool) -> None:
+        self.inline_values = inline_values
+        self.row: _TextRow | None = None
+        self.panel = False  # below "Project Details", above the first fact: the side panel
+        self.count = 0
+        self._started = False  # a lone label has been met: "Label value" lines are rows now
+        self._section: str | None = None
+        self._kind = ""
+
+    def end(self) -> None:
+        self.row = None
+
+    def _in_section(self, label: str, key: str) -> str:
+        """A label as its section names it: the 2014-15 layout's safeguard categories
+        ("Involuntary Resettlement B") are not the narratives of the same labels below."""
+        if key == _SAFEGUARD_SECTION_KEY:
+            self._section = label
+        elif self._section is not None and key in _SAFEGUARD_KEYS:
+            return f"{self._section}/{label}"
+        else:
+            self._section = None
+        return label
+
+    def feed(self, line: str) -> bool | None:
+        text = _BULLET.sub("", line)
+        bulleted = len(text) < len(line)
+        found = _line_label(text) if text else None
+        key = _key(found[0]) if found is not None else ""
+        # Before the facts, "Label value" is more likely prose or a tab's heading than a row.
+        may_start = self._started or key in _IDENTITY_KEYS
+        if found is not None and (not found[1] or (self.inline_values and may_start)):
+            label, rest = found
+            label = self._in_section(label, key)
+            if key in _IDENTITY_KEYS:
+                self.panel = False
+            self.row = _TextRow(label=label, panel=self.panel)
+            self._kind = (
+                "agencies"
+                if key in _AGENCY_KEYS
+                else "list"
+                if key in _LIST_KEYS
+                else "scalar"
+                if key in _SCALAR_KEYS
+                else "prose"
+            )
+            self._started = True
+            self.count += 1
+            if rest:
+                self.row.add([self._value(rest)])
+            return True
+        if self.row is None:
+            return None
+        return self._goes_on(text, bulleted)
+
+    def _value(self, text: str) -> str:
+        return text if self._kind == "prose" else _TRAILING_DASH.sub("", text)
+
+    def _goes_on(self, text: str, bulleted: bool) -> bool | None:
+        row = self.row
+        assert row is not None
+        has_value = row.has_value()
+        if self._kind == "agencies" and text and has_value:
+            # A bullet starts an agency; the lines under it are its address.
+            row.add([text], continues=not bulleted)
+            return False
+        if not text:
+            if self._kind == "prose" and has_value:
+                row.add([""])
+                return False
+            if has_value:
+                self.row = None
+                return None
+            return False
+        if not has_value:
+            row.add([self._value(text)])
+            return False
+        if self._kind == "prose":
+            row.add([text])
+            return False
+        if self._kind == "list" and len(text) <= _MAX_ENTRY_CHARS and not _is_sentence(text):
+            row.add([self._value(text)])
+            return False
+        self.row = None
+        return None
+
+
+def _is_sentence(text: str) -> bool:
+    return text.endswith(".") and text.count(" ") >= 8
+
+
+# The 2014-15 layout's funding table, its cells run together in the text rendering:
+# "Type/Modality of Assistance Approval Number Source of Funding Approved Amount (thousand)",
+# then "Loan3133Asian Development Fund52,000", "Counterpart 23,100", "TOTAL US$ 117,100".
+APPROVED_AMOUNTS_COLUMNS = (
+    "Type/Modality of Assistance",
+    "Approval Number",
+    "Source of Funding",
+    "Approved Amount",
+)
+_APPROVED_AMOUNTS_HEADER = re.compile(
+    r"Type\s*/\s*Modality of Assistance\s+Approval Number\s+Source of Funding\s+"
+    r"(?P<amount>Approved Amount(?:\s*\([^)]*\))?)",
+    re.IGNORECASE,
+)
+_APPROVED_AMOUNT_ROW = re.compile(
+    r"(?P<type>Loan|Grant|TA|Technical Assistance|Equity|Guarantee|Debt Security)\s*"
+    r"(?P<number>\d{4}(?:-[A-Z]{3})?)\s*(?P<fund>.*?[^\d\s,.])\s*"
+    r"(?P<amount>\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?)"
+)
+_APPROVED_AMOUNT_OTHER = re.compile(
+    r"(?P<type>Counterpart|Cofinancing|Others?|TOTAL(?:\s*(?:US\$|[A-Z]{3}))?)\s*"
+    r"(?P<amount>\d[\d,]*(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+
+
+def _approved_amounts(lines: list[str], index: int) -> tuple[_Grid, int] | None:
+    """The 2014-15 funding table starting at `index` as a grid, and the index after it."""
+    line = lines[index].strip()
+    header = _APPROVED_AMOUNTS_HEADER.fullmatch(line) if line[:4] == "Type" else None
+    if header is None:
+        return None
+    amount_column = _label(header["amount"])
+    columns = (*APPROVED_AMOUNTS_COLUMNS[:3], amount_column)
+    keys = [_key(column) for column in columns]
+    rows: list[dict[str, str]] = []
+    index += 1
+    while index < len(lines) and (line := lines[index].strip()):
+        if match := _APPROVED_AMOUNT_ROW.fullmatch(line):
+            cells = [match["type"], match["number"], match["fund"], match["amount"]]
+        elif match := _APPROVED_AMOUNT_OTHER.fullmatch(line):
+            cells = [match["type"], "", "", match["amount"]]
+        else:
+            cells = [line, "", "", ""]  # kept whole: the reader says it could not read it
+        rows.append({key: cell for key, cell in zip(keys, cells, strict=True) if cell})
+        index += 1
+    return _Grid(title=columns[0], columns=columns, rows=tuple(rows)), index
 
 
 def _continues(row: _TextRow, cells: list[str]) -> bool:
@@ -681,9 +1131,14 @@ def _read_nested_header(
             subheadings.remove(sub)
         columns.extend([f"{heading}/{sub}" for sub in mine] if mine else [heading])
     if subheadings:
-        raise sheet.error(
-            f"{title}: sub-headings {subheadings} belong to no known column", "bad_value"
+        # A table of another shape ("Financing Plan | Loan Utilization"): its rows line up
+        # with no known column, so it is read as a grid of unnamed cells and reported.
+        sheet.unreadable(
+            title,
+            " | ".join([*headings, *subheadings]),
+            f"{title}: sub-headings {subheadings} belong to no known column",
         )
+        columns.extend(subheadings)
     return tuple(_label(column) for column in columns), index
 
 
@@ -705,10 +1160,12 @@ def _align(
     while cells and not cells[-1]:
         cells.pop()  # empty trailing cells pad the line to the page table's width
     if len(cells) > len(columns):
-        raise sheet.error(
-            f"{title}: {len(cells)} cells for {len(columns)} columns {list(columns)}: {cells}",
-            "bad_value",
+        sheet.unreadable(
+            f"{title} (a row)",
+            " | ".join(cells),
+            f"{title}: {len(cells)} cells for {len(columns)} columns {list(columns)}",
         )
+        return {}
     return {_key(column): cell for column, cell in zip(columns, cells, strict=False)}
 
 
@@ -724,7 +1181,15 @@ def _html_layout(page: str, sheet: _Sheet) -> _Layout:
     if root is None:
         raise sheet.error("an HTML page without a body", "not_a_data_sheet")
     grids, captions = _html_grids(root, sheet)
-    return _Layout(_HTML_SOURCES, _html_heading(root), _html_rows(root), grids, captions)
+    rendering = "dl" if root.css_first("dt") is not None else "table"
+    return _Layout(
+        _HTML_SOURCES,
+        _html_heading(root),
+        _html_rows(root),
+        grids,
+        captions,
+        rendering=rendering,
+    )
 
 
 def _text_of(node: Node) -> str:
@@ -826,17 +1291,26 @@ _LIST_MARKUPS: dict[str, _ListMarkup] = {
 
 
 def _html_funding_row(label: str, values: list[Node]) -> _Row:
-    """The "Fund | Amount" rows of the fund table (its subhead rows name the loan: skipped)."""
+    """The "Fund | Amount" rows of the fund table; its subhead rows name the approval (loan,
+    grant, TA) the rows below them fund, and are entries of their own, not the cell's text."""
     tables = [table for value in values for table in value.css("table")]
     if not tables:
         return _html_plain_row(label, values)
     table = next((t for t in tables if has_class(t, FUND_TABLE_CLASS)), tables[0])
-    lines = [
-        [cell for cell in (_mark_repairs(text).strip() for text in row) if cell]
-        for row in read_table(table, skip_row=_is_fund_subhead).rows
-    ]
+    entries: list[_Entry] = []
+    lines: list[list[str]] = []
+    for row, _ in own_rows(table):
+        cells = [cell for cell in (_text_of(node).strip() for node in row_cells(row)) if cell]
+        if _is_fund_subhead(row):
+            entries.extend(_Entry(cell, _APPROVAL_ENTRY) for cell in cells)
+        elif cells:
+            entries.extend(_Entry(cell) for cell in cells)
+            lines.append(cells)
     text = "\n".join(" ".join(cells) for cells in lines)
-    return _Row(label, text, tuple(_Entry(cell) for cells in lines for cell in cells))
+    return _Row(label, text, tuple(entries))
+
+
+_APPROVAL_ENTRY = "approval"  # the detail of a fund table's subhead entry
 
 
 def _is_fund_subhead(row: Node) -> bool:
@@ -899,10 +1373,120 @@ def _lines_above(node: Node, root: Node) -> list[str]:
 
 
 def _read_heading(layout: _Layout, fields: _Fields) -> None:
-    """The title (the first line) and the lead paragraphs below it."""
-    if layout.heading:
-        fields.put("title", clean_text(layout.heading[0]), layout.sources.title)
-        fields.put("summary", clean_text("\n".join(layout.heading[1:])), layout.sources.summary)
+    """The title (the first line) and the lead paragraphs below it.
+
+    A page whose rendering dropped the title starts with the summary: a first line that is a
+    sentence is summary, not title."""
+    heading = layout.heading
+    if heading and _is_title(heading[0]):
+        fields.put("title", clean_text(heading[0]), layout.sources.title)
+        heading = heading[1:]
+    fields.put("summary", clean_text("\n".join(heading)), layout.sources.summary)
+
+
+_MAX_TITLE_CHARS = 300
+
+
+def _is_title(line: str) -> bool:
+    text = line.strip()
+    return len(text) <= _MAX_TITLE_CHARS and not text.endswith(".")
+
+
+# "China, People's Republic of : Innovation-Driven ...", "Georgia: Sustainable Urban ..."
+_TITLE_PARTS = re.compile(r"(?P<country>[^:]{2,80}?)\s*:\s+(?P<name>\S.*)")
+
+
+def _read_identity(layout: _Layout, fields: _Fields) -> None:
+    """Number and name where no row gives them: the line above the facts, then the title."""
+    header = layout.header
+    if header is not None:
+        source = f"(line {header.text!r})"
+        if "project_number" not in fields.values:
+            fields.put("project_number", header.project_number, source)
+        if "project_status" not in fields.values:
+            fields.put("project_status", header.project_status, source)
+        if "project_name" not in fields.values:
+            fields.put("project_name", header.project_name, source)
+        if header.financing:
+            kind = "nonsovereign" if "non" in header.financing.casefold() else "sovereign"
+            fields.put("operation_type", kind, source)
+    title = fields.values.get("title")
+    if "project_name" not in fields.values and title and (parts := _TITLE_PARTS.fullmatch(title)):
+        fields.put("project_name", parts["name"], layout.sources.title)
+    borrower = layout.row(BORROWER)
+    if borrower is not None:
+        fields.put("borrower", clean_text(borrower.text), borrower.label)
+        fields.put("operation_type", "nonsovereign", borrower.label)
+
+
+# The types (modalities) of ADB assistance, as the pages name them; a row listing several on
+# one line ("Grant Loan") is split at these names.
+ASSISTANCE_TYPES = (
+    "Technical Assistance",
+    "Multitranche Financing Facility",
+    "Policy-Based Lending",
+    "Results-Based Lending",
+    "Debt Security",
+    "Equity Investment",
+    "Equity",
+    "Guarantee",
+    "B Loan",
+    "Loan",
+    "Grant",
+)
+_ASSISTANCE_TYPE = re.compile(
+    r"\b(" + "|".join(map(re.escape, ASSISTANCE_TYPES)) + r")\b", re.IGNORECASE
+)
+_TYPE_NAMES = {name.casefold(): name for name in ASSISTANCE_TYPES}
+
+
+def _read_project_types(layout: _Layout, fields: _Fields) -> None:
+    """The types of assistance, ", "-joined: one per entry, or the known names of one line."""
+    row = layout.row(PROJECT_TYPE)
+    if row is None:
+        fields.miss(PROJECT_TYPE[0])
+        return
+    entries = [name for name, _ in row.cleaned_entries()]
+    # Known names wherever the row has them (a nonsovereign row also holds the approval's
+    # number, fund, amount and status); else the entries as written.
+    found = [
+        _TYPE_NAMES.get(each.casefold(), each)
+        for name in entries
+        for each in _ASSISTANCE_TYPE.findall(name)
+    ]
+    types = found or entries
+    fields.put("project_type", ", ".join(dict.fromkeys(types)) or None, row.label)
+
+
+# "Heckmann, Arnaud East Asia Department": the officer's "Surname, Given name" runs into the
+# department when the panel's lines are joined.
+_OFFICER_AND_DEPARTMENT = re.compile(
+    r"(?P<officer>[^,]+,\s*[A-Z][\w.'-]*(?:\s+[A-Z]\.)?)\s+(?P<department>[A-Z].*)"
+)
+_DEPARTMENT_WORDS = re.compile(r"\b(?:Department|Group|Office|Division|Unit|Sector)\b")
+_PANEL_NOISE = re.compile(r"\s*Request for information\s*$", re.IGNORECASE)
+
+
+def _read_side_panel(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
+    """The "Project Details" panel of the live page: where the rows below do not say it."""
+    officer = layout.row(PANEL_OFFICER)
+    if officer is not None:
+        lines = [
+            text
+            for name, _ in officer.cleaned_entries()
+            if (text := _PANEL_NOISE.sub("", name).strip())
+        ]
+        if len(lines) == 1 and (match := _OFFICER_AND_DEPARTMENT.fullmatch(lines[0])):
+            if _DEPARTMENT_WORDS.search(match["department"]):
+                lines = [match["officer"], match["department"]]
+        if "project_officer" not in fields.values and lines:
+            fields.put("project_officer", lines[0], officer.label)
+        if "responsible_department" not in fields.values and len(lines) > 1:
+            fields.put("responsible_department", lines[1], officer.label)
+    approval = layout.row(PANEL_APPROVAL)
+    if approval is not None and "approval_date" not in fields.values:
+        approved = sheet.read(parse_date, approval.label, approval.text, "approval_date")
+        fields.put("approval_date", approved, approval.label)
 
 
 def _read_text_fields(layout: _Layout, fields: _Fields) -> None:
@@ -920,7 +1504,7 @@ def _read_timetable(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
         if row is None:
             fields.miss(labels[0])
         else:
-            fields.put(name, sheet.read(parse_date, row.label, row.text), row.label)
+            fields.put(name, sheet.read(parse_date, row.label, row.text, name), row.label)
     row = layout.row(FACT_FINDING)
     if row is None:
         fields.miss(FACT_FINDING[0])
@@ -929,13 +1513,14 @@ def _read_timetable(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
     text = clean_text(row.text)
     parts = _DATE_RANGE.split(text) if text else []
     if len(parts) > 2:
-        raise sheet.error(f"{row.label}: not a date range: {text!r}", "bad_value")
+        sheet.unreadable("fact_finding_start_date", text, f"{row.label}: not a date range")
+        return
     if parts:
-        fields.put(
-            "fact_finding_start_date", sheet.read(parse_date, row.label, parts[0]), row.label
-        )
+        start = sheet.read(parse_date, row.label, parts[0], "fact_finding_start_date")
+        fields.put("fact_finding_start_date", start, row.label)
     if len(parts) == 2:
-        fields.put("fact_finding_end_date", sheet.read(parse_date, row.label, parts[1]), row.label)
+        end = sheet.read(parse_date, row.label, parts[1], "fact_finding_end_date")
+        fields.put("fact_finding_end_date", end, row.label)
 
 
 def _read_milestones(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
@@ -956,15 +1541,20 @@ def _read_milestones(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
         if not grid.has(column):
             fields.miss(grid.source(column))
             continue
-        value = sheet.read(parse_date, grid.source(column), grid.cell(row, column))
+        value = sheet.read(parse_date, grid.source(column), grid.cell(row, column), name)
         given = fields.values.get(name)
         # A date also given by the Timetable ("Approval") must agree with it.
         if given is not None and value is not None and given != value:
-            raise sheet.error(
+            # Two dates for one event: neither is taken, both are kept for a reader to settle.
+            sheet.unreadable(
+                name,
+                f"{given.isoformat()} / {value.isoformat()}",
                 f"{grid.source(column)} {value.isoformat()} disagrees with "
                 f"{fields.provenance[name]} {given.isoformat()}",
-                "bad_value",
             )
+            fields.values.pop(name)
+            fields.provenance.pop(name)
+            continue
         if given is None:
             fields.put(name, value, grid.source(column))
 
@@ -981,7 +1571,7 @@ def _read_financing(layout: _Layout, fields: _Fields, sheet: _Sheet) -> list[Adb
         if grid.has(column):
             fields.put(
                 name,
-                sheet.read(parse_amount, grid.source(column), grid.cell(row, column)),
+                sheet.read(parse_amount, grid.source(column), grid.cell(row, column), name),
                 grid.source(column),
             )
         else:
@@ -995,9 +1585,18 @@ def _read_financing(layout: _Layout, fields: _Fields, sheet: _Sheet) -> list[Adb
     disbursements: list[AdbDisbursement] = []
     for each in grids:
         for line in each.rows:
-            as_of = sheet.read(parse_date, each.source(date_column), each.cell(line, date_column))
+            where = f"{AdbDisbursement.table}.{{}}[{len(disbursements) + 1}]"
+            as_of = sheet.read(
+                parse_date,
+                each.source(date_column),
+                each.cell(line, date_column),
+                where.format("as_of_date"),
+            )
             amount = sheet.read(
-                parse_amount, each.source(amount_column), each.cell(line, amount_column)
+                parse_amount,
+                each.source(amount_column),
+                each.cell(line, amount_column),
+                where.format("amount"),
             )
             if as_of is not None or amount is not None:
                 disbursements.append(
@@ -1021,18 +1620,83 @@ def _read_countries(layout: _Layout, fields: _Fields) -> list[AdbProjectCountry]
 
 
 def _read_sectors(layout: _Layout, fields: _Fields) -> list[AdbProjectSector]:
+    """Sector/subsector pairs; else the sectors listed alone (the 2014-15 layout, whose
+    subsectors are a list of their own, and the side panel)."""
     row = layout.row(SECTOR)
-    if row is None:
+    entries = _sector_entries(row.cleaned_entries()) if row is not None else []
+    source = row.label if row is not None else None
+    subsectors: list[str] = []
+    if not entries and (alone := layout.row(SECTOR_ONLY)) is not None:
+        entries = [(name, None) for name, _ in alone.cleaned_entries()]
+        source = alone.label
+        if (listed := layout.row(SUBSECTOR)) is not None:
+            subsectors = [name for name, _ in listed.cleaned_entries()]
+            if len(entries) == 1 and subsectors:
+                entries = [(entries[0][0], "; ".join(subsectors))]
+    if row is None and source is None:
         fields.miss(SECTOR[0])
-        return []
     sectors = [
         AdbProjectSector(position, sector, subsector)
-        for position, (sector, subsector) in enumerate(row.cleaned_entries(), 1)
+        for position, (sector, subsector) in enumerate(entries, 1)
     ]
-    if sectors:
-        fields.put("sector", sectors[0].sector, row.label)
-        fields.put("subsector", sectors[0].subsector, row.label)
+    if sectors and source is not None:
+        fields.put("sector", sectors[0].sector, source)
+        fields.put("subsector", sectors[0].subsector or "; ".join(subsectors) or None, source)
     return sectors
+
+
+# ADB's sector classification, current and earlier names: a line that runs several
+# "Sector / Subsector" pairs together is split where a sector's name begins.
+SECTOR_NAMES = (
+    "Agriculture, natural resources and rural development",
+    "Agriculture and natural resources",
+    "Education",
+    "Energy",
+    "Finance",
+    "Health",
+    "Health and social protection",
+    "Industry and trade",
+    "Information and communication technology",
+    "Multisector",
+    "Public sector management",
+    "Law, economic management, and public policy",
+    "Transport",
+    "Transport and ICT",
+    "Water and other urban infrastructure and services",
+    "Water supply and other municipal infrastructure and services",
+)
+# As the pages write them (sentence case): "Inclusive finance" holds no sector "Finance".
+_SECTOR_NAME = re.compile("|".join(map(re.escape, sorted(SECTOR_NAMES, key=len, reverse=True))))
+_SECTOR_TAIL = re.compile(r"\s*(?:/|\s-)\s*")
+
+
+def _sector_entries(entries: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    pairs: list[tuple[str, str | None]] = []
+    for name, detail in entries:
+        if detail is not None and "/" not in detail:
+            pairs.append((name, detail))  # one sector and its subsector: the common case
+            continue
+        text = f"{name} / {detail}" if detail else name
+        starts = [
+            match.start()
+            for match in _SECTOR_NAME.finditer(text)
+            if (match.start() == 0 or text[match.start() - 1] == " ")
+            and (match.end() == len(text) or _SECTOR_TAIL.match(text, match.end()))
+        ]
+        if not starts or starts[0] != 0:
+            if detail is None and " - " in name:  # "Public sector management - Economic ..."
+                head, tail = name.split(" - ", 1)
+                pairs.append((head.strip(), tail.strip() or None))
+            else:
+                pairs.append((name, detail))
+            continue
+        for begin, finish in zip(starts, [*starts[1:], len(text)], strict=True):
+            part = text[begin:finish].strip()
+            sector = _SECTOR_NAME.match(part)
+            assert sector is not None
+            rest = _SECTOR_TAIL.sub("", part[sector.end() :], count=1).strip()
+            pairs.append((part[: sector.end()], rest or None))
+    return pairs
 
 
 def _read_operational_priorities(
@@ -1046,29 +1710,226 @@ def _read_operational_priorities(
     # "OP1: Addressing ... OP2: Accelerating ..." splits into ["", "OP1", "Addressing ...", ...].
     lead, *coded = _OPERATIONAL_PRIORITY_CODE.split(text)
     if lead.strip():
-        raise sheet.error(f"{row.label}: text before the first OPn code: {lead!r}", "bad_value")
+        sheet.unreadable(
+            AdbOperationalPriority.table, lead, f"{row.label}: text before the first OPn code"
+        )
     return [
         AdbOperationalPriority(position, code, clean_text(name) or "")
         for position, (code, name) in enumerate(zip(coded[::2], coded[1::2], strict=True), 1)
     ]
 
 
-def _read_funding_sources(layout: _Layout, sheet: _Sheet) -> list[AdbFundingSource]:
+def _read_funding_sources(
+    layout: _Layout, fields: _Fields, sheet: _Sheet
+) -> list[AdbFundingSource]:
+    """The funds of each approval, with their amounts in the currency the page states."""
+    approved = layout.grids_headed(APPROVED_AMOUNTS_COLUMNS[0])
+    if approved:
+        return _read_approved_amounts(approved[0], fields, sheet)
     row = layout.row(SOURCE_OF_FUNDING)
     if row is None:
-        return []  # the label is listed as missing with the text fields
+        # A nonsovereign page states its approvals in its type row (the label is listed as
+        # missing with the text fields).
+        return _read_nonsovereign_approvals(layout, sheet)
     sources: list[AdbFundingSource] = []
-    # Cells alternate "fund name", "amount"; a fund may be listed without an amount.
-    for item, _ in row.cleaned_entries():
-        if not _looks_like_value(item):
-            sources.append(AdbFundingSource(len(sources) + 1, item))
+    approval: dict[str, str | None] = {}
+    # Each approval's heading ("Loan 2060-PAK: <title>"), then its funds: "fund  US$ 45.00
+    # million" on one line, or the fund's name and its amount in cells of their own.
+    for item, detail in row.cleaned_entries():
+        has_digits = _DIGIT.search(item) is not None
+        if (has_digits or detail == _APPROVAL_ENTRY) and (
+            heading := _APPROVAL_HEADING.fullmatch(item)
+        ):
+            approval = {
+                "assistance_type": heading["type"],
+                "approval_number": heading["number"],
+                "approval_title": clean_text(heading["title"]),
+            }
             continue
-        if not sources or sources[-1].amount is not None:
-            raise sheet.error(f"{row.label}: amount {item!r} follows no fund name", "bad_value")
-        amount = sheet.read(parse_amount, row.label, item)
-        last = sources.pop()
-        sources.append(AdbFundingSource(last.position, last.fund_name, amount, CURRENCY_CODE))
+        if _FUND_TABLE_HEADER.fullmatch(item) or detail == _APPROVAL_ENTRY:
+            continue
+        position = len(sources) + 1
+        where = f"{AdbFundingSource.table}.amount[{position}]"
+        if has_digits and (fund := _FUND_AND_AMOUNT.fullmatch(item)):
+            amount, currency = _money(fund["amount"], row.label, where, sheet)
+            sources.append(AdbFundingSource(position, fund["fund"], amount, currency, **approval))
+        elif not _looks_like_value(item):
+            sources.append(AdbFundingSource(position, item, **approval))
+        elif sources and sources[-1].amount is None:
+            last = sources.pop()
+            where = f"{AdbFundingSource.table}.amount[{last.position}]"
+            amount, currency = _money(item, row.label, where, sheet)
+            sources.append(dataclasses.replace(last, amount=amount, currency_code=currency))
+        else:
+            sheet.unreadable(where, item, f"{row.label}: amount {item!r} follows no fund name")
     return sources
+
+
+# "Loan 2060-PAK: Southern Punjab ...", "TA 8489-REG: ...", "MFF Facility Concept 0078-MON: ..."
+_APPROVAL_HEADING = re.compile(
+    r"(?P<type>Loan|Grant|TA|Technical Assistance|MFF Facility Concept|MFF|Equity|Guarantee"
+    r"|Debt Security)(?:\s+(?P<number>[A-Z0-9]*\d[A-Z0-9-]*))?\s*:\s*(?P<title>.*)",
+)
+_DIGIT = re.compile(r"\d")
+_FUND_TABLE_HEADER = re.compile(r"Source\s*\|?\s*Amount", re.IGNORECASE)
+_MONEY = r"(?:US\$|\$|[A-Z]{3})\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:thousand|million|billion))?"
+_FUND_AND_AMOUNT = re.compile(rf"(?P<fund>.*?\S)\s+(?P<amount>{_MONEY})")
+_CURRENCY = re.compile(r"(?P<code>US\$|\$|[A-Z]{3})\s*(?P<number>.*)")
+_DOLLAR_SIGNS = frozenset({"US$", "$", "USD"})
+
+
+def _money(
+    text: str, label: str, where: str, sheet: _Sheet, scale: int = 1
+) -> tuple[Decimal | None, str | None]:
+    """An amount and its currency ("INR 2,000.00 million" is INR, never converted)."""
+    match = _CURRENCY.fullmatch(text)
+    code, number = (match["code"], match["number"]) if match else ("US$", text)
+    currency = CURRENCY_CODE if code in _DOLLAR_SIGNS else code
+    amount = sheet.read(parse_amount, label, number, where)
+    if amount is None:
+        return None, None
+    if abs(amount * scale) >= MAX_AMOUNT:
+        sheet.unreadable(where, text, f"{label}: too large for an amount (numeric(18,2))")
+        return None, None
+    return (amount * scale).quantize(Decimal("0.01")), currency
+
+
+# "7620 Loan Ordinary capital resources INR 2,000.00 million Approved"
+_NONSOVEREIGN_APPROVAL = re.compile(
+    rf"(?P<number>\d{{4,5}})\s+(?P<type>{'|'.join(map(re.escape, ASSISTANCE_TYPES))})\s+"
+    rf"(?P<fund>.+?)\s+(?P<amount>{_MONEY})(?:\s+(?P<status>[A-Z][\w ]*))?",
+    re.IGNORECASE,
+)
+
+
+def _read_nonsovereign_approvals(layout: _Layout, sheet: _Sheet) -> list[AdbFundingSource]:
+    row = layout.row(PROJECT_TYPE)
+    if row is None:
+        return []
+    text = " ".join(name for name, _ in row.cleaned_entries())
+    sources: list[AdbFundingSource] = []
+    for match in _NONSOVEREIGN_APPROVAL.finditer(text):
+        where = f"{AdbFundingSource.table}.amount[{len(sources) + 1}]"
+        amount, currency = _money(match["amount"], row.label, where, sheet)
+        sources.append(
+            AdbFundingSource(
+                len(sources) + 1,
+                match["fund"],
+                amount,
+                currency,
+                assistance_type=_TYPE_NAMES.get(match["type"].casefold(), match["type"]),
+                approval_number=match["number"],
+            )
+        )
+    return sources
+
+
+_AMOUNT_UNITS = {"thousand": 1_000, "million": 1_000_000}
+_UNIT_IN_LABEL = re.compile(r"\((?P<unit>thousand|million)\)", re.IGNORECASE)
+
+
+def _read_approved_amounts(grid: _Grid, fields: _Fields, sheet: _Sheet) -> list[AdbFundingSource]:
+    """The 2014-15 table: an approval per row (type, number, fund, amount in thousands), then
+    the counterpart and the total."""
+    type_column, number_column, fund_column, amount_column = grid.columns
+    unit = _UNIT_IN_LABEL.search(amount_column)
+    scale = _AMOUNT_UNITS[unit["unit"].casefold()] if unit else 1
+    sources: list[AdbFundingSource] = []
+    types: list[str] = []
+    for line in grid.rows:
+        kind = grid.cell(line, type_column) or ""
+        position = len(sources) + 1
+        where = f"{AdbFundingSource.table}.amount[{position}]"
+        text = grid.cell(line, amount_column)
+        if kind.upper().startswith("TOTAL"):
+            code = kind[len("TOTAL") :].strip() or "US$"
+            total, currency = _money(
+                f"{code} {text}", grid.source(amount_column), "financing_total", sheet, scale
+            )
+            fields.put("financing_total", total, f"{grid.title} (TOTAL)")
+            fields.put("currency_code", currency, f"{grid.title} (TOTAL)")
+            continue
+        amount, currency = _money(text or "", grid.source(amount_column), where, sheet, scale)
+        fund = grid.cell(line, fund_column)
+        if fund is None and kind.casefold() in _COUNTERPART_ROWS:
+            sources.append(AdbFundingSource(position, kind, amount, currency))
+            continue
+        if fund is None:
+            sheet.unreadable(where, kind, f"{grid.title}: a row that is not an approval")
+            continue
+        types.append(_TYPE_NAMES.get(kind.casefold(), kind))
+        sources.append(
+            AdbFundingSource(
+                position,
+                fund,
+                amount,
+                currency,
+                assistance_type=kind,
+                approval_number=grid.cell(line, number_column),
+            )
+        )
+    if types and "project_type" not in fields.values:
+        fields.put("project_type", ", ".join(dict.fromkeys(types)), grid.source(type_column))
+        fields.missing[:] = [label for label in fields.missing if label != PROJECT_TYPE[0]]
+    return sources
+
+
+_COUNTERPART_ROWS = frozenset({"counterpart", "cofinancing", "other", "others"})
+# ADB's own resources; any other fund of a sheet is cofinancing it administers.
+_ADB_FUNDS = re.compile(
+    r"asian development fund|ordinary capital resources|technical assistance special fund"
+    r"|\b(?:ADF|OCR|TASF|COL)\b",
+    re.IGNORECASE,
+)
+
+
+def _read_amounts_from_funding(sources: list[AdbFundingSource], fields: _Fields) -> None:
+    """ADB's and the cofinanciers' amounts from the funds, where no financing plan states
+    them (print views, the 2014-15 layout): in US dollars only, never converted."""
+    if any(name in fields.values for name in FINANCING_COLUMNS if name != "financing_total"):
+        return
+    dollars = [s for s in sources if s.amount is not None and s.currency_code == CURRENCY_CODE]
+    if not dollars:
+        return
+    source = f"{SOURCE_OF_FUNDING[0]} (summed by fund)"
+    adb = [s.amount for s in dollars if _ADB_FUNDS.search(s.fund_name)]
+    counterpart = [s.amount for s in dollars if s.fund_name.casefold() == "counterpart"]
+    others = [
+        s.amount
+        for s in dollars
+        if not _ADB_FUNDS.search(s.fund_name) and s.fund_name.casefold() not in _COUNTERPART_ROWS
+    ]
+    if adb:
+        fields.put("financing_adb", sum(adb, Decimal(0)), source)
+    if others:
+        fields.put("financing_cofinancing", sum(others, Decimal(0)), source)
+    if counterpart:
+        # The 2014-15 layout states one counterpart amount: the government's, unsplit.
+        fields.put("financing_counterpart_government", sum(counterpart, Decimal(0)), source)
+    if "currency_code" not in fields.values:
+        fields.put("currency_code", CURRENCY_CODE, source)
+
+
+def _generation(layout: _Layout, fields: _Fields) -> str:
+    """The layout generation the page was read as (see the module docstring)."""
+    header = layout.header
+    financing = (header.financing or "").casefold() if header is not None else ""
+    if fields.values.get("operation_type") == "nonsovereign":
+        return "nonsovereign"
+    if layout.grids_headed(APPROVED_AMOUNTS_COLUMNS[0]) or layout.row(("PDS Updated as of",)):
+        return "pds-2014"
+    if "(" in financing:  # "Sovereign (Public) Project"
+        return "page-2019"
+    if header is not None and header.project_status:
+        return "tabbed-2015"
+    if layout.rendering == "dl" or any(row.panel for row in layout.rows):
+        return "live-2025"
+    if layout.rendering == "line" and not layout.heading:
+        return "print"
+    title = fields.values.get("title") or ""
+    if financing or layout.rendering == "table" or " : " not in title:
+        return "page-2017"
+    return "live-2025"
 
 
 def _read_executing_agencies(layout: _Layout, fields: _Fields) -> list[AdbExecutingAgency]:
@@ -1087,13 +1948,21 @@ def _read_documents(layout: _Layout, sheet: _Sheet) -> list[AdbDocument]:
     for grid in layout.grids_headed(DOCUMENT_COLUMNS["title"]):
         for line in grid.rows:
             cells = {name: grid.cell(line, column) for name, column in DOCUMENT_COLUMNS.items()}
+            position = len(documents) + 1
+            where = f"{AdbDocument.table}[{position}]"
+            title = _required(cells, grid, DOCUMENT_COLUMNS, where, sheet)
+            if title is None:
+                continue
             documents.append(
                 AdbDocument(
-                    len(documents) + 1,
-                    title=_required(cells["title"], grid, DOCUMENT_COLUMNS["title"], sheet),
+                    position,
+                    title=title,
                     document_type=cells["document_type"],
                     document_date=sheet.read(
-                        parse_month, DOCUMENT_COLUMNS["document_date"], cells["document_date"]
+                        parse_month,
+                        DOCUMENT_COLUMNS["document_date"],
+                        cells["document_date"],
+                        f"{AdbDocument.table}.document_date[{position}]",
                     ),
                 )
             )
@@ -1105,24 +1974,44 @@ def _read_tenders(layout: _Layout, sheet: _Sheet) -> list[AdbTender]:
     for grid in layout.grids_headed(TENDER_COLUMNS["title"]):
         for line in grid.rows:
             cells = {name: grid.cell(line, column) for name, column in TENDER_COLUMNS.items()}
+            position = len(tenders) + 1
+            title = _required(cells, grid, TENDER_COLUMNS, f"{AdbTender.table}[{position}]", sheet)
+            if title is None:
+                continue
+            where = f"{AdbTender.table}.{{}}[{position}]"
             tenders.append(
                 AdbTender(
-                    len(tenders) + 1,
-                    title=_required(cells["title"], grid, TENDER_COLUMNS["title"], sheet),
+                    position,
+                    title=title,
                     tender_type=cells["tender_type"],
                     status=cells["status"],
                     posting_date=sheet.read(
-                        parse_date, TENDER_COLUMNS["posting_date"], cells["posting_date"]
+                        parse_date,
+                        TENDER_COLUMNS["posting_date"],
+                        cells["posting_date"],
+                        where.format("posting_date"),
                     ),
                     deadline_date=sheet.read(
-                        parse_date, TENDER_COLUMNS["deadline_date"], cells["deadline_date"]
+                        parse_date,
+                        TENDER_COLUMNS["deadline_date"],
+                        cells["deadline_date"],
+                        where.format("deadline_date"),
                     ),
                 )
             )
     return tenders
 
 
-def _required(value: str | None, grid: _Grid, column: str, sheet: _Sheet) -> str:
-    if value is None:
-        raise sheet.error(f"{grid.title}: a row has no {column!r}", "bad_value")
-    return value
+def _required(
+    cells: dict[str, str | None],
+    grid: _Grid,
+    columns: dict[str, str],
+    where: str,
+    sheet: _Sheet,
+) -> str | None:
+    """A row's title; a row without one is left out, and noted with what it holds."""
+    if cells["title"] is not None:
+        return cells["title"]
+    held = " | ".join(cell for cell in cells.values() if cell)
+    sheet.unreadable(where, held, f"{grid.title}: a row has no {columns['title']!r}")
+    return None

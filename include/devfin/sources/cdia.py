@@ -2,7 +2,28 @@
 
 A page arrives as HTML (the live page) or as its plain-text rendering. Either is first cut into
 the same labelled values, which are then read into records by the same code, so both renderings
-of a page give identical records, children, `missing_labels`, `repairs` and provenance.
+of a page give identical records, children, `missing_labels`, `repairs`, `unparsed` and
+provenance.
+
+Layouts. One generation of the page is known, named `intervention-2019` (`LAYOUT`) after the
+latest study periods its dated pages state (March 2018 - June 2019, August 2018 - October 2019):
+the seed and every stored real page are of it. It writes, in this order, the breadcrumb
+"City Interventions", the title, "Country:" and "City:" lines, the facts (Key Stakeholders and
+Partners, Project Preparation Study Period, CDIA Support, Expected Downstream Financing,
+Infrastructure sectors, CDIA priority impact areas), three narratives (Key City Development
+Issues, Details of Cooperation, Expected Development Outcomes), the Download links and the Key
+City information (Land Area, Estimated Population, City website). Its pages vary within it, and
+every variation reads as this layout: the study period may be left out (a missing label); the
+last narrative may be headed "Expected Development Impacts"; the City may name several cities
+("Banjarmasin, Cirebon, Makassar, Palembang, Sorong"), and the list facts may put one entry a
+line instead of "; " between them; the downstream financing may be "TBC", alone or after an
+amount ("$40 million (tbc)"). The HTML page and its text rendering are two renderings of one
+layout, not two layouts: both give the same `layout`.
+
+Values. A label that is absent degrades its field (None, listed in `missing_labels`). A value
+that is present but cannot be read empties its field and is kept in `unparsed` (field → its text
+and why), for a warning check. Only a page that is not an intervention page, or whose title
+cannot be read, raises ParseError.
 
 No live CDIA layout is documented; the HTML read here is the natural page of which the text
 rendering is a rendering (the text glues a label to its value where the page has them in
@@ -42,6 +63,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from devfin.errors import ParseError
 from devfin.records import (
+    CdiaCity,
     CdiaImpactArea,
     CdiaInfrastructureSector,
     CdiaIntervention,
@@ -62,10 +84,12 @@ from devfin.text import (
 
 SOURCE_KEY = "cdia"
 
+# The one layout generation known (see the module docstring).
+LAYOUT = "intervention-2019"
+
 # The label vocabulary. The text rendering glues most labels to their values
 # ("CDIA SupportUS$ 450,000"), so a line is split where a known label ends. Labels match
-# ignoring case. A label that is absent degrades its field (None, listed in `missing_labels`);
-# a value that is present but cannot be read raises ParseError(reason="bad_value").
+# ignoring case.
 COUNTRY = "Country"
 CITY = "City"
 STAKEHOLDERS = "Key Stakeholders and Partners"
@@ -77,6 +101,7 @@ IMPACT_AREAS = "CDIA priority impact areas"
 KEY_ISSUES = "Key City Development Issues"
 COOPERATION_DETAILS = "Details of Cooperation"
 EXPECTED_OUTCOMES = "Expected Development Outcomes"
+EXPECTED_IMPACTS = "Expected Development Impacts"  # what some pages head the same narrative
 DOWNLOAD = "Download"
 CITY_INFORMATION = "Key City information"  # heads the Land Area / Population / website lines
 LAND_AREA = "Land Area"
@@ -93,6 +118,10 @@ class Label:
     narrative: bool = False  # the value is the paragraphs below, up to the next label
     heading: bool = False  # heads other labelled lines and has no value of its own
     links: bool = False  # the value is a row of links, set apart by runs of spaces in text
+    aliases: tuple[str, ...] = ()  # other wordings of the same label
+
+    def wordings(self) -> tuple[str, ...]:
+        return (self.text, *self.aliases)
 
 
 LABELS = (
@@ -106,7 +135,7 @@ LABELS = (
     Label(IMPACT_AREAS),
     Label(KEY_ISSUES, narrative=True),
     Label(COOPERATION_DETAILS, narrative=True),
-    Label(EXPECTED_OUTCOMES, narrative=True),
+    Label(EXPECTED_OUTCOMES, narrative=True, aliases=(EXPECTED_IMPACTS,)),
     Label(DOWNLOAD, colon=True, links=True),
     Label(CITY_INFORMATION, heading=True),
     Label(LAND_AREA, colon=True),
@@ -120,12 +149,21 @@ TITLE_PROVENANCE = f"(heading below {BOILERPLATE[0]})"
 GENERIC_LABELS = (COUNTRY, CITY, DOWNLOAD)
 # Values the site writes for "none".
 PLACEHOLDERS = ("n/a",)
-# Separates the entries of a list value ("Good Governance; Poverty Reduction").
+# Joins the Download link texts into one value.
 LIST_SEPARATOR = "; "
-# Separates the two months of a study period ("March 2018 \u2013 June 2019").
-PERIOD_SEPARATOR = " \u2013 "
+DOWNSTREAM_STATED = "stated"
+DOWNSTREAM_TO_BE_CONFIRMED = "to_be_confirmed"
 
-_LIST_SEPARATOR = re.compile(r"\s*;\s*")
+# The entries of a list value are set apart by "; " or written one a line.
+_LIST_SEPARATOR = re.compile(r"\s*[;\n]\s*")
+# The cities of the City value also by commas and "and": "Palembang and Sorong".
+_CITY_SEPARATOR = re.compile(r"\s*[;,\n]\s*(?:and\s+)?|\s+and\s+")
+# What the site writes for an amount not yet known, alone or as a note ("$40 million (tbc)").
+_TO_BE_CONFIRMED = re.compile(r"tbc|tbd|to be (?:confirmed|determined)", re.IGNORECASE)
+_TO_BE_CONFIRMED_AT_END = re.compile(
+    r"(?:^|[\s,;]+)(?:tbc|tbd|to be (?:confirmed|determined))\.?$", re.IGNORECASE
+)
+_NOTE_SEPARATOR = re.compile(r"\s*[,;]\s*")
 _PERIOD_SEPARATOR = re.compile(r"\s*[\u2013\u2014-]\s*|\s+to\s+", re.IGNORECASE)
 _TRAILING_PARENTHESES = re.compile(r"(?P<head>.*?)\s*(?:\((?P<inside>[^()]*)\))?", re.DOTALL)
 _AREA_UNIT = re.compile(r"\s*(?:sq\.?\s*km\.?|km2|km\u00b2|square kilomet(?:er|re)s?)", re.I)
@@ -135,24 +173,42 @@ _YEAR = re.compile(r"\d{4}")
 
 T = TypeVar("T")
 
-# Longest first, so that a label is never cut short by another that begins it.
-_LABELS_LONGEST_FIRST = tuple(sorted(LABELS, key=lambda label: -len(label.text)))
-_LABELS_BY_KEY = {label.text.casefold(): label for label in LABELS}
+# Every wording of every label, longest first, so that a label is never cut short by another
+# that begins it.
+_WORDINGS_LONGEST_FIRST = tuple(
+    sorted(
+        ((wording, label) for label in LABELS for wording in label.wordings()),
+        key=lambda pair: -len(pair[0]),
+    )
+)
+_LABELS_BY_KEY = {wording.casefold(): label for wording, label in _WORDINGS_LONGEST_FIRST}
 _BOILERPLATE_KEYS = frozenset(text.casefold() for text in BOILERPLATE)
 _PLACEHOLDER_KEYS = frozenset(text.casefold() for text in PLACEHOLDERS)
 _GENERIC_KEYS = frozenset(text.casefold() for text in GENERIC_LABELS)
 _BOILERPLATE_LENGTH = 2 * max(len(text) for text in BOILERPLATE)  # room for spaces around
-_CHILD_TYPES: dict[str, type] = {
-    STAKEHOLDERS: CdiaStakeholder,
-    INFRASTRUCTURE_SECTORS: CdiaInfrastructureSector,
-    IMPACT_AREAS: CdiaImpactArea,
-}
+
+
+@dataclass(frozen=True)
+class _ChildTable:
+    """A list value of the page and the child table its entries are rows of."""
+
+    label: str
+    row_type: type
+    separator: re.Pattern[str]
+
+
+_CHILD_TABLES = (
+    _ChildTable(CITY, CdiaCity, _CITY_SEPARATOR),
+    _ChildTable(STAKEHOLDERS, CdiaStakeholder, _LIST_SEPARATOR),
+    _ChildTable(INFRASTRUCTURE_SECTORS, CdiaInfrastructureSector, _LIST_SEPARATOR),
+    _ChildTable(IMPACT_AREAS, CdiaImpactArea, _LIST_SEPARATOR),
+)
 # Where a repaired field is listed: record fields first, then the child tables, in order.
 _REPAIR_ORDER = {
     name: position
     for position, name in enumerate(
         [f.name for f in dataclasses.fields(CdiaIntervention)]
-        + [f"{child.table}.name" for child in _CHILD_TYPES.values()]
+        + [f"{child.row_type.table}.name" for child in _CHILD_TABLES]
     )
 }
 
@@ -166,13 +222,6 @@ class _Sheet:
 
     def error(self, message: str, reason: str) -> ParseError:
         return ParseError(message, reason=reason, sheet_id=self.sheet_id, url=self.url)
-
-    def read(self, convert: Callable[[str | None], T], label: str, value: str | None) -> T:
-        """A value converted, or ParseError(bad_value) naming the label and the value."""
-        try:
-            return convert(value)
-        except ValueError as error:
-            raise self.error(f"{label}: {error}", "bad_value") from error
 
 
 @dataclass
@@ -189,11 +238,10 @@ class _Value:
         text = clean_text(self.raw())
         return None if text is None or text.casefold() in _PLACEHOLDER_KEYS else text
 
-    def items(self) -> list[str]:
-        """The entries of a ";"-separated list."""
+    def items(self, separator: re.Pattern[str]) -> list[str]:
+        """The entries of a list, split where `separator` matches outside parentheses."""
         text = self.text()
-        entries = _LIST_SEPARATOR.split(text) if text else []
-        return [entry for entry in entries if entry]
+        return [entry for entry in _split_outside_parentheses(text, separator) if entry]
 
     def is_repaired(self) -> bool:
         """Whether reading the value mends doubled apostrophes (see `clean_text`)."""
@@ -210,10 +258,11 @@ class _Layout:
     def value(self, label: str) -> _Value | None:
         return self.values.get(label.casefold())
 
-    def add(self, label: Label, written: str, lines: Iterable[str]) -> None:
+    def add(self, label: Label, written: str, lines: Iterable[str]) -> _Value:
         """A label's value; a label met twice gets the lines of both."""
         value = self.values.setdefault(label.text.casefold(), _Value(written))
         value.lines.extend(lines)
+        return value
 
 
 @dataclass
@@ -223,6 +272,7 @@ class _Fields:
     values: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)
+    unparsed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def put(self, name: str, value: Any, source: str, *, repaired: bool = False) -> None:
         if value is not None:
@@ -230,6 +280,22 @@ class _Fields:
             self.provenance[name] = source
             if repaired:
                 self.repaired.append(name)
+
+    def read(
+        self, name: str, convert: Callable[[str | None], T], text: str | None, value: _Value
+    ) -> T | None:
+        """`text` (part of `value`) converted into field `name`; if it cannot be, the field
+        stays empty and the whole value is kept in `unparsed`, with why."""
+        try:
+            converted = convert(text)
+        except ValueError as error:
+            self.fail(name, value, str(error))
+            return None
+        self.put(name, converted, value.label)
+        return converted
+
+    def fail(self, name: str, value: _Value, reason: str) -> None:
+        self.unparsed[name] = {"text": value.text() or value.raw(), "reason": reason}
 
 
 def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
@@ -257,28 +323,30 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
         )
     fields.put("title", title, TITLE_PROVENANCE, repaired=has_doubled_apostrophe(layout.title))
     _read_text_fields(layout, fields)
-    _read_study_period(layout, fields, sheet)
-    _read_financing(layout, fields, sheet)
-    _read_city_information(layout, fields, sheet)
+    _read_study_period(layout, fields)
+    _read_support(layout, fields)
+    _read_downstream_financing(layout, fields)
+    _read_city_information(layout, fields)
     _read_downloads(layout, fields)
-    children = {
-        child.table: _child_rows(layout, label, child) for label, child in _CHILD_TYPES.items()
-    }
+    children = {child.row_type.table: _child_rows(layout, child) for child in _CHILD_TABLES}
     repaired = fields.repaired + [
-        f"{child.table}.name"
-        for label, child in _CHILD_TYPES.items()
-        if (value := layout.value(label)) is not None and value.is_repaired()
+        f"{child.row_type.table}.name"
+        for child in _CHILD_TABLES
+        if (value := layout.value(child.label)) is not None and value.is_repaired()
     ]
     missing = tuple(
         label.text for label in LABELS if not label.heading and layout.value(label.text) is None
     )
     return ParsedSheet(
         source=SOURCE_KEY,
-        record=CdiaIntervention(**fields.values),
+        # The layout is the parser's reading of the whole page, not a labelled value: it has
+        # no provenance.
+        record=CdiaIntervention(**fields.values, layout=LAYOUT),
         children=children,
         provenance=fields.provenance,
         missing_labels=missing,
         repairs=_repairs(repaired),
+        unparsed=fields.unparsed,
     )
 
 
@@ -301,22 +369,31 @@ class _Match:
 
 
 def _scan_text(lines: Iterable[str]) -> _Layout:
+    """A value runs from its label to the next label; a narrative's paragraphs over blank
+    lines, any other value over the lines below its label up to a blank line, so that a list
+    written one entry a line ("Infrastructure sectorsWater Supply" / "Solid Waste Management")
+    is read whole."""
     layout = _Layout()
-    narrative: _Value | None = None  # the narrative whose paragraphs are being read
+    reading: _Value | None = None  # the value whose lines are being read
+    narrative = False  # whether it is a narrative
     for raw_line in lines:
         line = raw_line.strip()
         if line.casefold() in _BOILERPLATE_KEYS:
-            narrative = None
+            reading = None
             continue
-        found = _match_label(line)
+        found, heading = _match_label(line), False
         while found is not None and found.label.heading:
+            heading = True
             found = _match_label(found.rest)  # "Key City informationLand Area: 82,400 sq. km."
         if found is not None:
-            layout.add(found.label, found.written, [found.rest])
-            value = layout.value(found.label.text)
-            narrative = value if found.label.narrative else None
-        elif narrative is not None:
-            narrative.lines.append(line)
+            reading = layout.add(found.label, found.written, [found.rest])
+            narrative = found.label.narrative
+        elif heading:
+            reading = None
+        elif reading is not None and (line or narrative):
+            reading.lines.append(line)
+        elif reading is not None and any(reading.lines):
+            reading = None  # a blank line ends a value, once it has begun
         elif line and not layout.values and layout.title is None:
             layout.title = line
     return layout
@@ -324,21 +401,27 @@ def _scan_text(lines: Iterable[str]) -> _Layout:
 
 def _match_label(line: str) -> _Match | None:
     """The label a line starts with and the value after it, if it starts with one."""
-    for label in _LABELS_LONGEST_FIRST:
-        written = line[: len(label.text)].replace("\u00a0", " ")
-        if written.casefold() != label.text.casefold():
+    for wording, label in _WORDINGS_LONGEST_FIRST:
+        written = line[: len(wording)].replace("\u00a0", " ")
+        if written.casefold() != wording.casefold():
             continue
-        rest = line[len(label.text) :].lstrip()
+        rest = line[len(wording) :].lstrip()
         if label.colon:
             if rest.startswith(":"):
                 return _Match(label, written, rest[1:].strip())
             continue
         # A glued value starts a new word: "CDIA supported ..." is prose, not "CDIA Support";
-        # but "Expected Downstream Financingn/a" is a label and its placeholder.
-        if rest[:1].islower() and rest.casefold() not in _PLACEHOLDER_KEYS:
+        # but "Expected Downstream Financingn/a" and "…Financingtbc" are a label and its value.
+        if rest[:1].islower() and not _is_glued_lowercase_value(rest):
             continue
         return _Match(label, written, rest.removeprefix(":").strip())
     return None
+
+
+def _is_glued_lowercase_value(rest: str) -> bool:
+    """Whether the lowercase text after a label is one of the values the site writes so."""
+    value = rest.strip()
+    return value.casefold() in _PLACEHOLDER_KEYS or _TO_BE_CONFIRMED.fullmatch(value) is not None
 
 
 # --- Cutting an HTML page into labelled values ----------------------------------------------
@@ -524,7 +607,7 @@ def _read_text_fields(layout: _Layout, fields: _Fields) -> None:
             fields.put(name, value.text(), value.label, repaired=value.is_repaired())
 
 
-def _read_study_period(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
+def _read_study_period(layout: _Layout, fields: _Fields) -> None:
     value = layout.value(STUDY_PERIOD)
     text = value.text() if value is not None else None
     if value is None or text is None:
@@ -532,45 +615,59 @@ def _read_study_period(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
     # "March 2018 - June 2019" (an en dash on the page); a single month is a start only.
     parts = _PERIOD_SEPARATOR.split(text)
     if len(parts) > 2:
-        raise sheet.error(f"{value.label}: not a period: {text!r}", "bad_value")
-    fields.put("study_period_start", sheet.read(parse_month, value.label, parts[0]), value.label)
+        reason = f"not a period (expected like 'March 2018 \u2013 June 2019'): {text!r}"
+        fields.fail("study_period_start", value, reason)
+        fields.fail("study_period_end", value, reason)
+        return
+    fields.read("study_period_start", parse_month, parts[0], value)
     if len(parts) == 2:
-        fields.put("study_period_end", sheet.read(parse_month, value.label, parts[1]), value.label)
+        fields.read("study_period_end", parse_month, parts[1], value)
 
 
-def _read_financing(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
-    support = layout.value(CDIA_SUPPORT)
-    if support is not None:
-        amount = sheet.read(parse_amount, support.label, support.text())
-        fields.put("cdia_support_usd", amount, support.label)
-    downstream = layout.value(DOWNSTREAM_FINANCING)
-    if downstream is not None:
-        # "US$ 427.3 million (ADB loan)": the financier is in the parentheses.
-        amount_text, financier = _split_parentheses(downstream.text())
-        amount = sheet.read(parse_amount, downstream.label, amount_text)
-        fields.put("expected_downstream_financing_usd", amount, downstream.label)
-        fields.put(
-            "downstream_financier", financier, downstream.label, repaired=downstream.is_repaired()
-        )
+def _read_support(layout: _Layout, fields: _Fields) -> None:
+    value = layout.value(CDIA_SUPPORT)
+    if value is not None:
+        fields.read("cdia_support_usd", parse_amount, value.text(), value)
 
 
-def _read_city_information(layout: _Layout, fields: _Fields, sheet: _Sheet) -> None:
+def _read_downstream_financing(layout: _Layout, fields: _Fields) -> None:
+    value = layout.value(DOWNSTREAM_FINANCING)
+    text = value.text() if value is not None else None
+    if value is None or text is None:
+        return
+    # "US$ 427.3 million (ADB loan)": the financier is in the parentheses. "TBC", alone or as
+    # a note ("$40 million (tbc)", "US$ 40 million TBC"), says the amount is not final; it is
+    # a state of the financing, not a financier and not a failure to read.
+    head, inside = _split_parentheses(text)
+    notes = _NOTE_SEPARATOR.split(inside) if inside else []
+    financiers = [note for note in notes if not _TO_BE_CONFIRMED.fullmatch(note)]
+    to_be_confirmed = len(financiers) < len(notes)
+    if head is not None and (marker := _TO_BE_CONFIRMED_AT_END.search(head)) is not None:
+        to_be_confirmed = True
+        head = clean_text(head[: marker.start()])
+    amount = fields.read("expected_downstream_financing_usd", parse_amount, head, value)
+    if to_be_confirmed:
+        status: str | None = DOWNSTREAM_TO_BE_CONFIRMED
+    else:
+        status = DOWNSTREAM_STATED if amount is not None else None
+    fields.put("expected_downstream_financing_status", status, value.label)
+    financier = (", ".join(financiers) or None) if to_be_confirmed else inside
+    fields.put("downstream_financier", financier, value.label, repaired=value.is_repaired())
+
+
+def _read_city_information(layout: _Layout, fields: _Fields) -> None:
     area = layout.value(LAND_AREA)
     if area is not None:
         # "82,400 sq. km."; any other unit is left in and fails to read, never mislabelled.
         text = area.text()
         number = _AREA_UNIT.sub("", text, count=1) if text else None
-        fields.put("land_area_sq_km", sheet.read(parse_decimal, area.label, number), area.label)
+        fields.read("land_area_sq_km", parse_decimal, number, area)
     population = layout.value(POPULATION)
     if population is not None:
         # "30 million (2018)": the year of the estimate is in the parentheses.
         count, year = _split_parentheses(population.text())
-        fields.put(
-            "population",
-            sheet.read(parse_int_quantity, population.label, count),
-            population.label,
-        )
-        fields.put("population_year", sheet.read(_year, population.label, year), population.label)
+        fields.read("population", parse_int_quantity, count, population)
+        fields.read("population_year", _year, year, population)
 
 
 def _read_downloads(layout: _Layout, fields: _Fields) -> None:
@@ -587,10 +684,27 @@ def _read_downloads(layout: _Layout, fields: _Fields) -> None:
     fields.put("downloads", downloads, value.label, repaired=value.is_repaired())
 
 
-def _child_rows(layout: _Layout, label: str, row_type: type) -> list[Any]:
-    value = layout.value(label)
-    names = value.items() if value is not None else []
-    return [row_type(position, name) for position, name in enumerate(names, 1)]
+def _child_rows(layout: _Layout, child: _ChildTable) -> list[Any]:
+    value = layout.value(child.label)
+    names = value.items(child.separator) if value is not None else []
+    return [child.row_type(position, name) for position, name in enumerate(names, 1)]
+
+
+def _split_outside_parentheses(text: str | None, separator: re.Pattern[str]) -> list[str]:
+    """`text` split where `separator` matches, except inside parentheses: "Deutsche
+    Gesellschaft (GIZ; for BMZ)" is one entry."""
+    if text is None:
+        return []
+    pieces: list[str] = []
+    start = 0
+    for match in separator.finditer(text):
+        before = text[: match.start()]
+        if before.count("(") > before.count(")"):
+            continue
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return [piece.strip() for piece in pieces]
 
 
 def _split_parentheses(text: str | None) -> tuple[str | None, str | None]:

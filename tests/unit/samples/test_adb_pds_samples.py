@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections import Counter
@@ -13,13 +14,23 @@ import pytest
 from devfin.errors import ParseError
 from devfin.records import AdbProject, ParsedSheet, parsed_sheet_to_json
 from devfin.samples import adb_pds as generator
-from devfin.samples.base import DEFECT_KINDS, Sample
+from devfin.samples.base import DEFECT_KINDS, Rendering, Sample
 from devfin.sources import adb_pds
 
 SEED = 2026
 COUNT = 300
 KINDS: tuple[str | None, ...] = (None, *generator.DEFECTS)
-COMPARED = ("record", "children", "missing_labels", "repairs")  # provenance differs by format
+COMPARED = ("record", "children", "missing_labels", "repairs", "unparsed")  # not provenance
+# Every rendering of a page, with the layout generation its records carry.
+RENDERINGS = {
+    "html": "live-2025",
+    "text": "live-2025",
+    "bullets": "live-2025",
+    "print": "print",
+    "pds-2014": "pds-2014",
+}
+# What only the bullets rendering states: the line above the facts, each fund's approval.
+BULLETS_ONLY = ("operation_type", "source_of_funding")
 COMPONENTS = (
     "financing_adb",
     "financing_cofinancing",
@@ -65,31 +76,73 @@ def test_the_generator_declares_its_source_and_defects() -> None:
     assert set(generator.DEFECTS) == set(DEFECT_KINDS)
 
 
-@pytest.mark.parametrize("page_format", ["html", "text"])
-def test_every_page_parses_back_to_its_truth(pages: list[Sample], page_format: str) -> None:
+@pytest.mark.parametrize("rendering", list(RENDERINGS))
+def test_every_page_parses_back_to_its_truth(pages: list[Sample], rendering: str) -> None:
     mismatches = [
         (page.sheet_id, page.defect)
         for page in pages
-        if outcome(page, getattr(page, page_format)) != expected(page)
+        if (written := rendered(page, rendering)) is not None
+        and outcome(page, written.body) != expected_of(page, written)
     ]
     assert mismatches == []
 
 
-def test_html_and_text_parse_to_identical_records(pages: list[Sample]) -> None:
+@pytest.mark.parametrize("rendering", list(RENDERINGS))
+def test_each_generation_carries_its_layout_name(pages: list[Sample], rendering: str) -> None:
+    written = [rendered(page, rendering) for page in pages]
+    truths = [each.truth for each in written if each is not None and each.truth is not None]
+    assert truths and {truth.record.layout for truth in truths} == {RENDERINGS[rendering]}
+
+
+def test_the_older_generations_are_drawn_for_many_sheets(pages: list[Sample]) -> None:
+    counts = Counter(name for page in pages for name in page.renderings)
+    assert counts["bullets"] == counts["print"] == COUNT
+    assert counts["pds-2014"] >= COUNT // 10
+    assert set(Counter(page.mixed for page in pages)) == set(RENDERINGS)
+
+
+def test_html_pipe_and_bullets_parse_to_identical_records(pages: list[Sample]) -> None:
     for page in pages:
         if page.truth is None:
             continue
         from_html = adb_pds.parse(page.html, sheet_id=page.sheet_id, url=page.url)
         from_text = adb_pds.parse(page.text, sheet_id=page.sheet_id, url=page.url)
-        assert from_html.record == from_text.record, page.sheet_id
-        assert from_html.children == from_text.children, page.sheet_id
-        assert from_html.missing_labels == from_text.missing_labels, page.sheet_id
-        assert from_html.repairs == from_text.repairs, page.sheet_id
+        bullets = page.rendered("bullets").body
+        from_bullets = adb_pds.parse(bullets, sheet_id=page.sheet_id, url=page.url)
+        for other in (from_text, from_bullets):
+            assert live_record(from_html) == live_record(other), page.sheet_id
+            assert live_children(from_html) == live_children(other), page.sheet_id
+            assert from_html.missing_labels == other.missing_labels, page.sheet_id
+            assert from_html.repairs == other.repairs, page.sheet_id
+
+
+def live_record(sheet: ParsedSheet) -> AdbProject:
+    return dataclasses.replace(sheet.record, **dict.fromkeys(BULLETS_ONLY))
+
+
+def live_children(sheet: ParsedSheet) -> dict[str, list[Any]]:
+    funds = [
+        dataclasses.replace(fund, assistance_type=None, approval_number=None, approval_title=None)
+        for fund in sheet.children["adb_funding_sources"]
+    ]
+    return {**sheet.children, "adb_funding_sources": funds}
+
+
+def rendered(page: Sample, name: str) -> Rendering | None:
+    if name in ("html", "text") or name in page.renderings:
+        return page.rendered(name)
+    return None
+
+
+def expected_of(page: Sample, written: Rendering) -> tuple[str, Any]:
+    if written.truth is None:
+        return "error", page.expected_error
+    return "parsed", comparable(written.truth)
 
 
 def test_failing_pages_fail_for_their_reason(pages: list[Sample]) -> None:
     for page in pages:
-        assert (page.truth is None) == (page.defect in ("bad_date", "truncated"))
+        assert (page.truth is None) == (page.defect == "truncated")
         if page.truth is None:
             assert page.expected_error == generator.EXPECTED_ERRORS[page.defect or ""]
 
@@ -104,6 +157,7 @@ def test_the_same_seed_gives_the_same_pages() -> None:
     for index in range(0, 60, 7):
         first, again = make(index), make(index)
         assert (first.html, first.text, first.truth) == (again.html, again.text, again.truth)
+        assert (first.renderings, first.mixed) == (again.renderings, again.mixed)
     assert make(3).html != make(3, seed=SEED + 1).html
 
 
@@ -139,8 +193,13 @@ def test_each_defect_shows_as_it_should(pages: list[Sample]) -> None:
             assert "''" in page.text
         elif page.defect == "bad_date":
             assert re.search(r"\b(29|30|31) (Feb|Apr|Jun|Sep|Nov) \d{4}\b", page.text)
+            assert truth is not None and len(truth.unparsed) == 1
+            ((name, entry),) = truth.unparsed.items()
+            assert getattr(truth.record, name) is None
+            assert entry["text"] in page.text and "not a date" in entry["reason"]
         elif page.defect == "truncated":
             assert "Project Number" not in page.text and "Project Number" not in page.html
+            assert all(page.sheet_id not in each.body for each in page.renderings.values())
             assert "Project Name" in page.text
 
 

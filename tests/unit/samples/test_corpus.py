@@ -35,18 +35,17 @@ def _expected(sidecar: dict[str, Any]) -> tuple[str, Any]:
     return ("parsed", _comparable(sidecar["truth"]))
 
 
-@pytest.mark.parametrize("page_format", ["html", "text"])
+@pytest.mark.parametrize("page_format", ["html", "text", "mixed"])
 def test_a_thousand_generated_sheets_parse_back_to_their_truth(
     tmp_path: Path, page_format: str
 ) -> None:
-    suffix = ".html" if page_format == "html" else ".txt"
     manifest = write_corpus(tmp_path, 500, seed=7, page_format=page_format)
     sidecars = sorted(tmp_path.glob("*/*.truth.json"))
     assert len(sidecars) == 500 * len(SOURCES) == 1000
     mismatches = []
     for path in sidecars:
         sidecar = json.loads(path.read_text(encoding="utf-8"))
-        page = path.with_name(sidecar["sheet_id"] + suffix)
+        (page,) = [p for p in path.parent.glob(sidecar["sheet_id"] + ".*") if p != path]
         got = _outcome(sidecar["source"], page, sidecar["sheet_id"], sidecar["url"])
         if got != _expected(sidecar):
             mismatches.append(sidecar["sheet_id"])
@@ -71,6 +70,18 @@ def test_samples_command_writes_pages_and_sidecars(tmp_path: Path, capsys) -> No
         assert len(list((tmp_path / source).glob("*.html"))) == 3
         assert len(list((tmp_path / source).glob("*.truth.json"))) == 3
     assert "adb_pds: 3 pages" in capsys.readouterr().out
+
+
+def test_a_mixed_corpus_holds_several_layouts(tmp_path: Path) -> None:
+    write_corpus(tmp_path, 60, seed=3, page_format="mixed", sources=("adb_pds",))
+    suffixes = {p.suffix for p in (tmp_path / "adb_pds").glob("*.*") if ".truth" not in p.name}
+    layouts = {
+        sidecar["truth"]["record"]["layout"]
+        for path in (tmp_path / "adb_pds").glob("*.truth.json")
+        if (sidecar := json.loads(path.read_text(encoding="utf-8")))["truth"] is not None
+    }
+    assert suffixes == {".html", ".txt"}
+    assert layouts == {"live-2025", "print", "pds-2014"}
 
 
 def test_the_shipped_demo_corpus_is_what_the_generator_writes(tmp_path: Path) -> None:

@@ -33,10 +33,19 @@ SAMPLE = (
 )
 EXPECTED = Path(__file__).parent / "expected" / "cdia_chongqing.json"
 HTML_FIXTURE = Path(__file__).parent / "fixtures" / "cdia_chongqing.html"
+# A page of the same layout with several cities, downstream "TBC" and sectors one a line.
+SLUM_FIXTURE = Path(__file__).parent / "fixtures" / "cdia_slum_improvement.html"
 # The "CDIA Support" label and value in the HTML fixture.
 SUPPORT_FACT = (
     '<h4 class="fact-label">CDIA Support</h4>\n      <p class="fact-value">US$&nbsp;450,000</p>'
 )
+# Passages of the sample page that the tests below rewrite.
+STAKEHOLDERS_LINE = (
+    "Key Stakeholders and PartnersChongqing Municipal Development and Reform Commission; "
+    "Chongqing Municipal Government; Asian Development Bank\n"
+)
+STUDY_PERIOD_LINE = "Project Preparation Study PeriodMarch 2018 \u2013 June 2019\n"
+DOWNSTREAM = "US$ 427.3 million (ADB loan)"
 SHEET_ID = "chongqing-innovation-and-human-capital-development"
 URL = "https://cdia.asia/city-interventions/chongqing-innovation-and-human-capital-development"
 
@@ -110,7 +119,14 @@ def test_provenance_missing_labels_and_repairs_match_golden_file(
 
 def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
     filled = {name for name, value in as_dict(sheet.record).items() if value is not None}
-    assert set(sheet.provenance) == filled
+    # The layout is read from the whole page, not from a label.
+    assert set(sheet.provenance) == filled - {"layout"}
+
+
+def test_the_layout_is_recorded_whatever_the_rendering(
+    sheet: ParsedSheet, html_sheet: ParsedSheet
+) -> None:
+    assert sheet.record.layout == html_sheet.record.layout == cdia.LAYOUT == "intervention-2019"
 
 
 def test_bytes_parse_like_text(page: str, sheet: ParsedSheet) -> None:
@@ -136,18 +152,77 @@ def test_a_page_without_title_is_a_missing_field(page: str) -> None:
     assert "title" in str(error)
 
 
-def test_a_bad_amount_names_its_label_and_value(page: str) -> None:
-    error = parse_error(edit(page, "CDIA SupportUS$ 450,000", "CDIA SupportEUR 450,000"))
-    assert error.reason == "bad_value"
-    assert "CDIA Support" in str(error)
-    assert "EUR 450,000" in str(error)
+def test_a_page_without_title_is_refused_even_when_every_value_reads(page: str) -> None:
+    text = edit(page, "Chongqing Innovation and Human Capital Development\n", "")
+    assert parse_error(edit(text, "CDIA SupportUS$ 450,000", "CDIA SupportEUR 1")).reason == (
+        "missing_field"
+    )
 
 
-def test_a_bad_study_period_names_its_label_and_value(page: str) -> None:
-    error = parse_error(edit(page, "March 2018 \u2013 June 2019", "March 2018 \u2013 ongoing"))
-    assert error.reason == "bad_value"
-    assert "Project Preparation Study Period" in str(error)
-    assert "ongoing" in str(error)
+# --- Values that are on the page but cannot be read: the field empties, its text is kept ----
+
+
+def test_a_bad_amount_empties_its_field_and_keeps_its_text(page: str, sheet: ParsedSheet) -> None:
+    degraded = parse(edit(page, "CDIA SupportUS$ 450,000", "CDIA SupportEUR 450,000"))
+    assert degraded.unparsed == {
+        "cdia_support_usd": {"text": "EUR 450,000", "reason": "not a number: 'EUR 450,000'"}
+    }
+    assert as_dict(degraded.record) == {**as_dict(sheet.record), "cdia_support_usd": None}
+    assert degraded.children == sheet.children
+    assert degraded.missing_labels == ()  # the label is there: its value is what failed
+    assert "cdia_support_usd" not in degraded.provenance
+
+
+def test_a_bad_study_period_end_keeps_its_start(page: str) -> None:
+    degraded = parse(edit(page, "March 2018 \u2013 June 2019", "March 2018 \u2013 ongoing"))
+    assert degraded.record.study_period_start == date(2018, 3, 1)
+    assert degraded.record.study_period_end is None
+    assert degraded.unparsed == {
+        "study_period_end": {
+            "text": "March 2018 \u2013 ongoing",
+            "reason": "not a month (expected like 'Nov 2020'): 'ongoing'",
+        }
+    }
+
+
+def test_a_month_that_does_not_exist_is_unparsed(page: str) -> None:
+    degraded = parse(edit(page, "March 2018 \u2013", "Marhc 2018 \u2013"))
+    assert (degraded.record.study_period_start, degraded.record.study_period_end) == (
+        None,
+        date(2019, 6, 1),
+    )
+    assert degraded.unparsed["study_period_start"] == {
+        "text": "Marhc 2018 \u2013 June 2019",
+        "reason": "unknown month 'Marhc' in 'Marhc 2018'",
+    }
+
+
+def test_a_study_period_of_three_months_empties_both_ends(page: str) -> None:
+    text = "March 2018 \u2013 June 2019 \u2013 May 2020"
+    degraded = parse(edit(page, "March 2018 \u2013 June 2019", text))
+    assert (degraded.record.study_period_start, degraded.record.study_period_end) == (None, None)
+    assert sorted(degraded.unparsed) == ["study_period_end", "study_period_start"]
+    assert degraded.unparsed["study_period_start"]["text"] == text
+
+
+def test_bad_city_facts_are_unparsed_one_field_each(page: str, sheet: ParsedSheet) -> None:
+    text = edit(page, "Land Area: 82,400 sq. km.", "Land Area: 8,240 hectares")
+    text = edit(text, "30 million (2018)", "30 million (est. 2018)")
+    degraded = parse(text)
+    assert degraded.record.land_area_sq_km is None
+    assert degraded.record.population == sheet.record.population == 30_000_000
+    assert degraded.record.population_year is None
+    assert degraded.unparsed == {
+        "land_area_sq_km": {
+            "text": "8,240 hectares",
+            "reason": "not a number: '8,240 hectares'",
+        },
+        "population_year": {"text": "30 million (est. 2018)", "reason": "not a year: 'est. 2018'"},
+    }
+
+
+def test_every_value_read_leaves_nothing_unparsed(sheet: ParsedSheet, expected: dict) -> None:
+    assert sheet.unparsed == expected["unparsed"] == {}
 
 
 # --- Other pages of the same layout ---------------------------------------------------------
@@ -162,9 +237,220 @@ def test_a_study_period_with_a_hyphen(page: str) -> None:
 
 
 def test_downstream_financing_without_a_financier(page: str) -> None:
-    record = parse(edit(page, "US$ 427.3 million (ADB loan)", "US$ 1.2 billion")).record
+    record = parse(edit(page, DOWNSTREAM, "US$ 1.2 billion")).record
     assert record.expected_downstream_financing_usd == Decimal("1200000000.00")
     assert record.downstream_financier is None
+
+
+@pytest.mark.parametrize(
+    ("written", "amount", "status", "financier"),
+    [
+        pytest.param(
+            "US$ 427.3 million (ADB loan)", "427300000.00", "stated", "ADB loan", id="stated"
+        ),
+        pytest.param("US$587 million", "587000000.00", "stated", None, id="no-space-after-US$"),
+        pytest.param("$40 million", "40000000.00", "stated", None, id="dollar-sign-only"),
+        pytest.param("TBC", None, "to_be_confirmed", None, id="TBC"),
+        pytest.param("tbc", None, "to_be_confirmed", None, id="tbc-glued-lowercase"),
+        pytest.param("To be confirmed", None, "to_be_confirmed", None, id="words"),
+        pytest.param("$40 million (tbc)", "40000000.00", "to_be_confirmed", None, id="amount-tbc"),
+        pytest.param("US$ 40 million TBC", "40000000.00", "to_be_confirmed", None, id="tbc-after"),
+        pytest.param(
+            "US$ 40 million (AFD loan, tbc)",
+            "40000000.00",
+            "to_be_confirmed",
+            "AFD loan",
+            id="financier-and-tbc",
+        ),
+        pytest.param("TBC (ADB)", None, "to_be_confirmed", "ADB", id="tbc-with-financier"),
+        pytest.param("n/a", None, None, None, id="placeholder"),
+    ],
+)
+def test_downstream_financing_states(
+    page: str, written: str, amount: str | None, status: str | None, financier: str | None
+) -> None:
+    degraded = parse(edit(page, DOWNSTREAM, written))
+    record = degraded.record
+    assert record.expected_downstream_financing_usd == (Decimal(amount) if amount else None)
+    assert record.expected_downstream_financing_status == status
+    assert record.downstream_financier == financier
+    assert degraded.unparsed == {}  # "TBC" is a state, not a failure to read
+    assert degraded.missing_labels == ()
+
+
+def test_unreadable_downstream_financing_has_no_status(page: str) -> None:
+    degraded = parse(edit(page, DOWNSTREAM, "EUR 40 million (AFD loan)"))
+    assert degraded.record.expected_downstream_financing_usd is None
+    assert degraded.record.expected_downstream_financing_status is None
+    assert degraded.record.downstream_financier == "AFD loan"
+    assert degraded.unparsed == {
+        "expected_downstream_financing_usd": {
+            "text": "EUR 40 million (AFD loan)",
+            "reason": "not a number: 'EUR 40 million'",
+        }
+    }
+
+
+def test_no_downstream_financing_label_has_no_status(page: str) -> None:
+    degraded = parse(edit(page, f"Expected Downstream Financing{DOWNSTREAM}\n", ""))
+    assert degraded.missing_labels == ("Expected Downstream Financing",)
+    assert degraded.record.expected_downstream_financing_status is None
+
+
+# --- Cities, and list values written one entry a line -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "cities"),
+    [
+        pytest.param(
+            "Banjarmasin, Cirebon, Makassar, Palembang, Sorong",
+            ["Banjarmasin", "Cirebon", "Makassar", "Palembang", "Sorong"],
+            id="commas",
+        ),
+        pytest.param("Hue and Da Nang", ["Hue", "Da Nang"], id="and"),
+        pytest.param("Hue; Da Nang", ["Hue", "Da Nang"], id="semicolon"),
+        pytest.param("Hue, Da Nang, and Can Tho", ["Hue", "Da Nang", "Can Tho"], id="serial-comma"),
+        pytest.param(
+            "Surakarta (Solo, Central Java)", ["Surakarta (Solo, Central Java)"], id="parens"
+        ),
+        pytest.param("Chongqing", ["Chongqing"], id="one-city"),
+    ],
+)
+def test_the_city_value_is_kept_and_split_into_cities(
+    page: str, written: str, cities: list[str]
+) -> None:
+    parsed = parse(edit(page, "City: Chongqing", f"City: {written}"))
+    assert parsed.record.city == written
+    assert [row.name for row in parsed.children["cdia_cities"]] == cities
+    assert [row.position for row in parsed.children["cdia_cities"]] == list(
+        range(1, len(cities) + 1)
+    )
+
+
+def test_cities_written_one_a_line(page: str) -> None:
+    parsed = parse(edit(page, "City: Chongqing\n", "City: Hue\nDa Nang\n"))
+    assert parsed.record.city == "Hue\nDa Nang"
+    assert [row.name for row in parsed.children["cdia_cities"]] == ["Hue", "Da Nang"]
+    assert parsed.record.country == "China"
+
+
+def test_stakeholders_written_one_a_line(page: str, sheet: ParsedSheet) -> None:
+    one_a_line = (
+        "Key Stakeholders and PartnersChongqing Municipal Development and Reform Commission\n"
+        "Chongqing Municipal Government\nAsian Development Bank\n"
+    )
+    parsed = parse(edit(page, STAKEHOLDERS_LINE, one_a_line))
+    assert parsed.children == sheet.children
+    assert parsed.record == sheet.record
+
+
+def test_a_stakeholder_with_a_comma_or_a_semicolon_in_parentheses_is_one(page: str) -> None:
+    text = "Key Stakeholders and PartnersPeople's Committee of Dong Ha, AFD; GIZ (for BMZ; EU)\n"
+    names = [
+        row.name for row in parse(edit(page, STAKEHOLDERS_LINE, text)).children["cdia_stakeholders"]
+    ]
+    assert names == ["People's Committee of Dong Ha, AFD", "GIZ (for BMZ; EU)"]
+
+
+def test_sectors_over_lines_end_at_the_next_label(page: str) -> None:
+    text = edit(
+        page,
+        "Infrastructure sectorsSocial Infrastructure\n\n",
+        "Infrastructure sectorsWastewater Management\nFlood/Drainage Management; Water Supply\n",
+    )
+    parsed = parse(text)
+    assert [row.name for row in parsed.children["cdia_infrastructure_sectors"]] == [
+        "Wastewater Management",
+        "Flood/Drainage Management",
+        "Water Supply",
+    ]
+    assert [row.name for row in parsed.children["cdia_impact_areas"]] == [
+        "Good Governance",
+        "Poverty Reduction",
+    ]
+
+
+def test_a_list_value_ends_at_a_blank_line(page: str, sheet: ParsedSheet) -> None:
+    # A stray line after a blank line belongs to no value: it is not read into the sectors.
+    text = edit(
+        page,
+        "Infrastructure sectorsSocial Infrastructure\n\n",
+        "Infrastructure sectorsSocial Infrastructure\n\nShare this page\n\n",
+    )
+    assert parse(text).children == sheet.children
+
+
+def test_a_label_on_its_own_line_takes_the_lines_below(page: str, sheet: ParsedSheet) -> None:
+    text = edit(
+        page,
+        "Infrastructure sectorsSocial Infrastructure\n",
+        "Infrastructure sectors\nSocial Infrastructure\n",
+    )
+    text = edit(text, "CDIA SupportUS$ 450,000\n", "CDIA Support\nUS$ 450,000\n")
+    parsed = parse(text)
+    assert parsed.record == sheet.record
+    assert parsed.children == sheet.children
+
+
+# --- The real pages' variations of the layout ---------------------------------------------
+
+
+def test_labels_glued_to_values_as_on_the_real_pages(page: str) -> None:
+    text = edit(
+        page,
+        STAKEHOLDERS_LINE,
+        "Key Stakeholders and PartnersPeople's Committee of Dong Ha, AFD, EU\n",
+    )
+    text = edit(
+        text, STUDY_PERIOD_LINE, "Project Preparation Study PeriodAugust 2018 \u2013 October 2019\n"
+    )
+    text = edit(
+        text, f"Expected Downstream Financing{DOWNSTREAM}", "Expected Downstream FinancingTBC"
+    )
+    parsed = parse(text)
+    record = parsed.record
+    assert [row.name for row in parsed.children["cdia_stakeholders"]] == [
+        "People's Committee of Dong Ha, AFD, EU"
+    ]
+    assert (record.study_period_start, record.study_period_end) == (
+        date(2018, 8, 1),
+        date(2019, 10, 1),
+    )
+    assert record.cdia_support_usd == Decimal("450000.00")
+    assert record.expected_downstream_financing_status == "to_be_confirmed"
+    assert parsed.missing_labels == ()
+    assert parsed.unparsed == {}
+
+
+def test_no_study_period_line_is_a_missing_label(page: str, sheet: ParsedSheet) -> None:
+    degraded = parse(edit(page, STUDY_PERIOD_LINE + "\n", ""))
+    assert degraded.missing_labels == ("Project Preparation Study Period",)
+    assert degraded.unparsed == {}
+    assert as_dict(degraded.record) == {
+        **as_dict(sheet.record),
+        "study_period_start": None,
+        "study_period_end": None,
+    }
+
+
+def test_expected_development_impacts_are_the_expected_outcomes(
+    page: str, sheet: ParsedSheet
+) -> None:
+    parsed = parse(edit(page, "Expected Development Outcomes\n", "Expected Development Impacts\n"))
+    assert parsed.record.expected_outcomes == sheet.record.expected_outcomes
+    assert parsed.record.cooperation_details == sheet.record.cooperation_details
+    assert parsed.provenance["expected_outcomes"] == "Expected Development Impacts"
+    assert parsed.missing_labels == ()
+
+
+def test_a_heading_alone_on_its_line_ends_the_value_above(page: str, sheet: ParsedSheet) -> None:
+    text = edit(page, "Key City informationLand Area:", "Key City information\nLand Area:")
+    text = edit(
+        text, "Download: Final Report \u00a0\u00a0 \u00a0\u00a0\n\n", "Download: Final Report\n"
+    )
+    parsed = parse(text)
+    assert parsed.record == sheet.record
 
 
 def test_a_missing_label_degrades_only_its_field(page: str, sheet: ParsedSheet) -> None:
@@ -195,6 +481,7 @@ def test_downstream_financing_glued_to_its_placeholder(page: str, sheet: ParsedS
     assert as_dict(degraded.record) == {
         **as_dict(sheet.record),
         "expected_downstream_financing_usd": None,
+        "expected_downstream_financing_status": None,
         "downstream_financier": None,
     }
 
@@ -272,11 +559,77 @@ def test_html_listing_page_with_only_generic_labels_is_refused() -> None:
     assert parse_error(listing).reason == "not_a_data_sheet"
 
 
-def test_html_bad_amount_names_its_label_and_value(html_page: str) -> None:
-    error = parse_error(edit(html_page, "US$&nbsp;450,000", "EUR 450,000"))
-    assert error.reason == "bad_value"
-    assert "CDIA Support" in str(error)
-    assert "EUR 450,000" in str(error)
+def test_html_bad_amount_is_unparsed_as_in_text(html_page: str, page: str) -> None:
+    from_html = parse(edit(html_page, "US$&nbsp;450,000", "EUR&nbsp;450,000"))
+    from_text = parse(edit(page, "CDIA SupportUS$ 450,000", "CDIA SupportEUR 450,000"))
+    assert from_html.record.cdia_support_usd is None
+    assert from_html.unparsed == from_text.unparsed
+    assert from_html.unparsed["cdia_support_usd"]["text"] == "EUR 450,000"
+
+
+def test_html_values_one_a_line(html_page: str, html_sheet: ParsedSheet) -> None:
+    text = edit(
+        html_page,
+        "Chongqing Municipal Development and Reform Commission; Chongqing Municipal Government;"
+        " Asian Development Bank",
+        "Chongqing Municipal Development and Reform Commission<br>\n"
+        "        Chongqing Municipal Government<br>Asian Development Bank",
+    )
+    text = edit(
+        text, "<strong>City:</strong>&nbsp;Chongqing", "<strong>City:</strong> Hue<br>Hoi An"
+    )
+    parsed = parse(text)
+    assert parsed.children["cdia_stakeholders"] == html_sheet.children["cdia_stakeholders"]
+    assert parsed.record.city == "Hue\nHoi An"
+    assert [row.name for row in parsed.children["cdia_cities"]] == ["Hue", "Hoi An"]
+
+
+def test_html_page_of_the_real_variations() -> None:
+    parsed = cdia.parse(
+        SLUM_FIXTURE.read_text(encoding="utf-8"),
+        sheet_id="slum-improvement-in-strategic-human-settlements-area",
+        url="https://cdia.asia/project/slum-improvement-in-strategic-human-settlements-area/",
+    )
+    record = parsed.record
+    assert record.title == "Slum Improvement in Strategic Human Settlements Area"
+    assert record.layout == cdia.LAYOUT
+    assert (record.country, record.city) == (
+        "Indonesia",
+        "Banjarmasin, Cirebon, Makassar, Palembang, Sorong",
+    )
+    assert [row.name for row in parsed.children["cdia_cities"]] == [
+        "Banjarmasin",
+        "Cirebon",
+        "Makassar",
+        "Palembang",
+        "Sorong",
+    ]
+    assert (record.study_period_start, record.study_period_end) == (
+        date(2018, 8, 1),
+        date(2019, 10, 1),
+    )
+    assert record.cdia_support_usd == Decimal("600000.00")
+    assert record.expected_downstream_financing_usd is None
+    assert record.expected_downstream_financing_status == "to_be_confirmed"
+    assert [row.name for row in parsed.children["cdia_infrastructure_sectors"]] == [
+        "Water Supply",
+        "Wastewater Management",
+        "Solid Waste Management",
+    ]
+    assert [row.name for row in parsed.children["cdia_stakeholders"]] == [
+        "Ministry of Public Works and Housing of Indonesia",
+        "Asian Development Bank",
+    ]
+    assert record.expected_outcomes is not None
+    assert record.expected_outcomes.startswith("The project will contribute")
+    # The page has no Download links and no Key City information.
+    assert parsed.missing_labels == (
+        "Download",
+        "Land Area",
+        "Estimated Population",
+        "City website",
+    )
+    assert parsed.unparsed == {}
 
 
 def test_html_doubled_apostrophes_are_mended_and_recorded(html_page: str) -> None:

@@ -71,7 +71,9 @@ fill_rates as (
 
     from dq_results
 
+    -- one rate per field over all layouts; the per-layout rates are for drift and the report
     where dq_results.suite_name = 'fill_rates'
+        and dq_results.check_name like 'fill rate of % (all layouts)'
 
 ),
 

@@ -88,6 +88,7 @@ final as (
         located.downstream_financier,
         located.cdia_support_usd,
         located.expected_downstream_financing_usd,
+        located.expected_downstream_financing_status,
         {{ ratio('located.expected_downstream_financing_usd', 'located.cdia_support_usd', 2) }}
             as expected_leverage,
         matches.project_sheet_id as downstream_project_sheet_id,

@@ -30,7 +30,10 @@ final as (
         source.load_id,
         source.fund_name,
         cast(source.amount as numeric(18, 2)) as amount,
-        source.currency_code
+        source.currency_code,
+        source.assistance_type,
+        source.approval_number,
+        source.approval_title
 
     from source
 

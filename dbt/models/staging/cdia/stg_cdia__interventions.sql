@@ -38,6 +38,7 @@ final as (
         -- amounts and measures
         cdia_support_usd,
         expected_downstream_financing_usd,
+        expected_downstream_financing_status,
         land_area_sq_km,
         population,
         population_year

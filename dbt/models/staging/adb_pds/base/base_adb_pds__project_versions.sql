@@ -29,6 +29,8 @@ renamed as (
         country,
         project_status,
         project_type,
+        operation_type,
+        borrower,
         source_of_funding,
         sector,
         subsector,

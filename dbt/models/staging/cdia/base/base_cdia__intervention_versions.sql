@@ -37,6 +37,7 @@ renamed as (
         -- amounts and measures
         cast(cdia_support_usd as numeric(18, 2)) as cdia_support_usd,
         cast(expected_downstream_financing_usd as numeric(18, 2)) as expected_downstream_financing_usd,
+        expected_downstream_financing_status,
         cast(land_area_sq_km as numeric(18, 2)) as land_area_sq_km,
         cast(population as bigint) as population,
         cast(population_year as bigint) as population_year
