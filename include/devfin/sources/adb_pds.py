@@ -243,6 +243,8 @@ _OPERATIONAL_PRIORITY_CODE = re.compile(r"\b(OP\d+)\s*:\s*")
 _SECTOR_SUBSECTOR = re.compile(r"\s+/\s+")
 _SUBSECTOR_LEAD = re.compile(r"^\s*/\s*")
 _DATE_RANGE = re.compile(r"\s+to\s+", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_NONE_MARKS = frozenset({"", "-"})  # what a cell holds for "no value"
 _SEPARATOR = re.compile(r"[\s|:]*-{3,}[\s|:-]*")
 # The elements above a Milestones table that may hold its TA or loan number.
 _CAPTION_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "p"})
@@ -641,7 +643,7 @@ class _TextRow:
         self.cells.extend([cell] for cell in cells)
 
     def has_value(self) -> bool:
-        return any(cell.strip() for cells in self.lines for cell in cells)
+        return any(self.lines)  # a line keeps its non-empty cells only
 
     def items(self) -> list[str]:
         """Every non-empty cell: the entries of a list value (countries, funds)."""
@@ -807,6 +809,7 @@ def _is_furniture(line: str) -> bool:
 
 # A list entry is short; a longer line, or a sentence, is the prose after the list.
 _MAX_ENTRY_CHARS = 200
+_BULLET_STARTS = frozenset("\u2022\u25cf\u25aa\u00b7*-")
 # A lone "-" is a value ("none"), not a bullet.
 _BULLET = re.compile(r"^(?:[\u2022\u25cf\u25aa\u00b7*]|-(?=\s+\S))\s*")
 _TRAILING_DASH = re.compile(r"\s+-$")
@@ -815,42 +818,62 @@ _HEADING_TAILS = frozenset({"plan", "notices", "documents"})
 
 
 @functools.cache
+def _line_label_spellings() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                label
+                for labels in (
+                    *TEXT_FIELDS.values(),
+                    *DATE_FIELDS.values(),
+                    COUNTRY,
+                    SECTOR,
+                    SECTOR_ONLY,
+                    SUBSECTOR,
+                    PANEL_OFFICER,
+                    PANEL_APPROVAL,
+                    BORROWER,
+                    PROJECT_TYPE,
+                    OPERATIONAL_PRIORITIES,
+                    EXECUTING_AGENCIES,
+                    FACT_FINDING,
+                    SECTION_LABELS,
+                    OTHER_LABELS,
+                )
+                for label in labels
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+
+
+@functools.cache
+def _line_label_starts() -> frozenset[str]:
+    """The first words of the labels (casefolded): most lines start with none of them."""
+    return frozenset(
+        re.split(r"[\s/]", label, maxsplit=1)[0].casefold() for label in _line_label_spellings()
+    )
+
+
+_FIRST_WORD = re.compile(r"[^\s/:]+")
+
+
+@functools.cache
 def _line_label_pattern() -> re.Pattern[str]:
     """A line that starts with a label: the label, then its value (or nothing)."""
-    spellings = sorted(
-        {
-            label
-            for labels in (
-                *TEXT_FIELDS.values(),
-                *DATE_FIELDS.values(),
-                COUNTRY,
-                SECTOR,
-                SECTOR_ONLY,
-                SUBSECTOR,
-                PANEL_OFFICER,
-                PANEL_APPROVAL,
-                BORROWER,
-                PROJECT_TYPE,
-                OPERATIONAL_PRIORITIES,
-                EXECUTING_AGENCIES,
-                FACT_FINDING,
-                SECTION_LABELS,
-                OTHER_LABELS,
-            )
-            for label in labels
-        },
-        key=len,
-        reverse=True,
-    )
     alternatives = "|".join(
         r"\s*/\s*".join(r"\s+".join(map(re.escape, part.split())) for part in label.split("/"))
-        for label in spellings
+        for label in _line_label_spellings()
     )
     return re.compile(rf"(?P<label>{alternatives})(?:\s*:)?(?:\s+(?P<rest>.*))?", re.IGNORECASE)
 
 
 def _line_label(line: str) -> tuple[str, str] | None:
     """The label a line starts with and the rest of the line, if it starts with one."""
+    first = _FIRST_WORD.match(line)
+    if first is None or first[0].casefold() not in _line_label_starts():
+        return None
     match = _line_label_pattern().fullmatch(line)
     if match is None:
         return None
@@ -923,9 +946,16 @@ class _LineRows:
         return label
 
     def feed(self, line: str) -> bool | None:
-        text = _BULLET.sub("", line)
+        text = _BULLET.sub("", line) if line[:1] in _BULLET_STARTS else line
         bulleted = len(text) < len(line)
-        found = _line_label(text) if text else None
+        if self.inline_values:
+            found = _line_label(text) if text else None
+        elif len(text) <= _LONGEST_LABEL and _is_row_label(text):
+            found = (_label(text), "")  # a page of "|" rows writes lone labels only
+        elif self.row is None:
+            return None  # most lines of such a page: free text
+        else:
+            found = None
         key = _key(found[0]) if found is not None else ""
         # Before the facts, "Label value" is more likely prose or a tab's heading than a row.
         may_start = self._started or key in _IDENTITY_KEYS
@@ -1143,6 +1173,9 @@ def _read_nested_header(
 
 
 def _looks_like_value(cell: str) -> bool:
+    # Every date and amount has a digit, most names none; "-" (none) is a value too.
+    if _DIGIT.search(cell) is None and cell.strip() not in _NONE_MARKS:
+        return False
     for convert in (parse_date, parse_amount):
         try:
             convert(cell)
@@ -1759,7 +1792,17 @@ def _read_funding_sources(
             last = sources.pop()
             where = f"{AdbFundingSource.table}.amount[{last.position}]"
             amount, currency = _money(item, row.label, where, sheet)
-            sources.append(dataclasses.replace(last, amount=amount, currency_code=currency))
+            sources.append(
+                AdbFundingSource(
+                    last.position,
+                    last.fund_name,
+                    amount,
+                    currency,
+                    last.assistance_type,
+                    last.approval_number,
+                    last.approval_title,
+                )
+            )
         else:
             sheet.unreadable(where, item, f"{row.label}: amount {item!r} follows no fund name")
     return sources
@@ -1770,7 +1813,6 @@ _APPROVAL_HEADING = re.compile(
     r"(?P<type>Loan|Grant|TA|Technical Assistance|MFF Facility Concept|MFF|Equity|Guarantee"
     r"|Debt Security)(?:\s+(?P<number>[A-Z0-9]*\d[A-Z0-9-]*))?\s*:\s*(?P<title>.*)",
 )
-_DIGIT = re.compile(r"\d")
 _FUND_TABLE_HEADER = re.compile(r"Source\s*\|?\s*Amount", re.IGNORECASE)
 _MONEY = r"(?:US\$|\$|[A-Z]{3})\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:thousand|million|billion))?"
 _FUND_AND_AMOUNT = re.compile(rf"(?P<fund>.*?\S)\s+(?P<amount>{_MONEY})")
