@@ -175,3 +175,15 @@ def test_page_text_decodes_bytes_and_unifies_newlines() -> None:
 )
 def test_looks_like_html(text: str, expected: bool) -> None:
     assert looks_like_html(text) is expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["US$ 99,999,999 billion", "1" * 27, "10,000,000,000,000,000.00", "$ 10,000,000 billion"]
+)
+def test_an_amount_too_large_for_numeric_18_2_is_not_an_amount(raw: str) -> None:
+    with pytest.raises(ValueError, match="numeric"):
+        parse_amount(raw)
+
+
+def test_the_largest_amount_numeric_18_2_holds_is_read() -> None:
+    assert parse_amount("9,999,999,999,999,999.99") == Decimal("9999999999999999.99")

@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -110,6 +110,10 @@ class _TextBuilder:
         return "".join(self._parts)
 
 
+# The steps of a walk: a node's children to visit, a node to visit, an element's end.
+_CHILDREN, _VISIT, _LEAVE = range(3)
+
+
 class _Walker:
     """Writes the text under a node into a builder; a subclass may start new builders at markers."""
 
@@ -121,24 +125,31 @@ class _Walker:
         return False
 
     def walk(self, node: Node) -> None:
-        for child in node.iter(include_text=True):
-            if child.is_text_node:
-                self.out.write(child.text_content or "")
+        # Depth first with a stack of its own, not recursion: a page may nest elements deeper
+        # than Python's recursion limit (hundreds of <div>s in one cell).
+        stack: list[tuple[int, Any]] = [(_CHILDREN, node)]
+        while stack:
+            step, item = stack.pop()
+            if step == _LEAVE:
+                self._edge(item)
+            elif step == _CHILDREN:
+                stack.extend(
+                    (_VISIT, child) for child in reversed(list(item.iter(include_text=True)))
+                )
+            elif item.is_text_node:
+                self.out.write(item.text_content or "")
             elif (
-                child.is_element_node
-                and child.tag not in _SKIPPED_TAGS
-                and not self.starts_segment(child)
+                item.is_element_node
+                and item.tag not in _SKIPPED_TAGS
+                and not self.starts_segment(item)
             ):
-                self._element(child)
-
-    def _element(self, node: Node) -> None:
-        tag = node.tag
-        if tag == "br":
-            self.out.line_break()
-            return
-        self._edge(tag)
-        self.walk(node)
-        self._edge(tag)
+                tag = item.tag
+                if tag == "br":
+                    self.out.line_break()
+                    continue
+                self._edge(tag)
+                stack.append((_LEAVE, tag))
+                stack.append((_CHILDREN, item))
 
     def _edge(self, tag: str | None) -> None:
         if tag in _PARAGRAPH_TAGS:

@@ -560,23 +560,29 @@ def _links(node: LexborNode) -> list[LexborNode]:
 
 
 def _render(node: LexborNode, parts: list[str]) -> None:
-    """The text of a node as a browser lays it out: blocks apart, `<br>` a line break."""
-    if node.is_text_node:
-        parts.append(_HTML_WHITESPACE.sub(" ", node.text()))
-        return
-    tag = node.tag
-    if tag in _UNRENDERED_TAGS or not node.is_element_node:
-        return
-    if tag == "br":
-        parts.append("\n")
-        return
-    block = tag in _BLOCK_TAGS
-    if block:
-        parts.append("\n\n")  # a blank line between paragraphs, as in the text rendering
-    for child in node.iter(include_text=True):
-        _render(child, parts)
-    if block:
-        parts.append("\n\n")
+    """The text of a node as a browser lays it out: blocks apart, `<br>` a line break.
+
+    Depth first with a stack of its own, not recursion: a page may nest elements deeper than
+    Python's recursion limit."""
+    stack: list[LexborNode | str] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):  # the end of a block
+            parts.append(item)
+            continue
+        if item.is_text_node:
+            parts.append(_HTML_WHITESPACE.sub(" ", item.text()))
+            continue
+        tag = item.tag
+        if tag in _UNRENDERED_TAGS or not item.is_element_node:
+            continue
+        if tag == "br":
+            parts.append("\n")
+            continue
+        if tag in _BLOCK_TAGS:
+            parts.append("\n\n")  # a blank line between paragraphs, as in the text rendering
+            stack.append("\n\n")
+        stack.extend(reversed(list(item.iter(include_text=True))))
 
 
 def _inline_text(node: LexborNode) -> str:

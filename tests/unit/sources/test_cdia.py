@@ -681,3 +681,12 @@ def test_html_several_downloads_are_its_links(html_page: str) -> None:
         'Final Report</a> <a href="/summary.pdf">Executive Summary</a>',
     )
     assert parse(text).record.downloads == "Final Report; Executive Summary"
+
+
+def test_a_value_nested_deeper_than_the_recursion_limit_is_read(html_page: str) -> None:
+    depth = 5_000  # Python's recursion limit is 1,000
+    heading = "<h3>Key City Development Issues</h3>"
+    assert html_page.count(heading) == 1
+    page = html_page.replace(heading, f"{heading}{'<div>' * depth}Deep{'</div>' * depth}")
+    sheet = parse(page)
+    assert sheet.record.key_issues is not None and sheet.record.key_issues.startswith("Deep")

@@ -119,3 +119,12 @@ def test_a_table_reads_its_own_rows_not_those_of_tables_in_its_cells() -> None:
     table = read_table(outer, skip_row=lambda row: has_class(row, "subhead"))
     assert table.columns == ()
     assert table.rows == (("Fund\ninner", "1.00"),)
+
+
+def test_text_nested_deeper_than_the_recursion_limit_is_read() -> None:
+    depth = 5_000  # Python's recursion limit is 1,000
+    node = parse_html(f"<html><body><dd>{'<div>' * depth}deep{'</div>' * depth}</dd>").css_first(
+        "dd"
+    )
+    assert node is not None
+    assert inner_text(node) == "deep"
