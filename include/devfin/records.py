@@ -154,6 +154,37 @@ class AdbTender:
 
 
 @dataclass(frozen=True)
+class AdbLoanUtilization:
+    """A row of a closed loan's "Loan Utilization" table: cumulative contract awards or
+    disbursements as of a date (amounts in US dollars, converted from the table's millions)."""
+
+    table: ClassVar[str] = "adb_loan_utilization"
+
+    position: int
+    measure: str  # "contract_awards" or "disbursements"
+    as_of_date: date | None = None
+    adb_amount: Decimal | None = None
+    others_amount: Decimal | None = None
+    net_percentage: Decimal | None = None  # of the loan, as the page states it (99 for 99%)
+
+
+@dataclass(frozen=True)
+class AdbContract:
+    """A row of the "Contracts Awarded" table (amounts in US dollars, as the page states)."""
+
+    table: ClassVar[str] = "adb_contracts"
+
+    position: int
+    title: str
+    contract_date: date | None = None
+    contractor: str | None = None
+    contractor_address: str | None = None
+    executing_agency: str | None = None
+    total_amount: Decimal | None = None
+    adb_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class CdiaIntervention:
     """One CDIA city-intervention page: the row of `staging.cdia_interventions`."""
 
@@ -226,6 +257,8 @@ RECORD_TYPES: dict[str, tuple[type, ...]] = {
         AdbDisbursement,
         AdbDocument,
         AdbTender,
+        AdbLoanUtilization,
+        AdbContract,
     ),
     "cdia": (
         CdiaIntervention,

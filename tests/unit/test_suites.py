@@ -29,6 +29,8 @@ EXPECTED_COUNTS = {
     "adb_disbursements": (6, 5),
     "adb_documents": (5, 3),
     "adb_tenders": (9, 4),
+    "adb_loan_utilization": (6, 2),
+    "adb_contracts": (5, 2),
     "cdia_interventions": (25, 6),
     "cdia_cities": (4, 2),
     "cdia_stakeholders": (4, 2),
@@ -36,6 +38,10 @@ EXPECTED_COUNTS = {
     "cdia_impact_areas": (2, 2),
 }
 COLUMN_KWARGS = ("column", "column_A", "column_B")
+# Staging tables the sample generator does not fill yet: their suites' columns cannot be checked
+# against a validation frame, so that test skips them. Once the generator fills one, the
+# `frame_columns` fixture fails until it is removed from here.
+NOT_YET_GENERATED = {"adb_loan_utilization", "adb_contracts"}
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +52,11 @@ def suites() -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def frame_columns() -> dict[str, set[str]]:
     """The columns of each validation frame, as `_frames` and `derive` make them, from the first
-    clean generated sheet of each source that has rows in every table."""
+    clean generated sheet of each source that has rows in every table (every table but those
+    NOT_YET_GENERATED, when no generated sheet fills them all)."""
     columns: dict[str, set[str]] = {}
     for source in RECORD_TYPES:
+        chosen = None
         for index in range(200):
             page = generator(source).generate(random.Random(index), index, None)
             assert page.truth is not None
@@ -60,11 +68,17 @@ def frame_columns() -> dict[str, set[str]]:
                 "sheet": parsed_sheet_to_json(page.truth),
             }
             frames = derive(_frames(source, [item], "L1"), date(2026, 11, 23))
-            if not any(frame.empty for frame in frames.values()):
+            empty = {table for table, frame in frames.items() if frame.empty}
+            if not empty:
+                chosen = frames
                 break
-        else:
+            if chosen is None and not empty - NOT_YET_GENERATED:
+                chosen = frames
+        if chosen is None:
             pytest.fail(f"no generated {source} sheet has rows in every table")
-        columns |= {table: set(frame.columns) for table, frame in frames.items()}
+        filled = NOT_YET_GENERATED & {table for table, frame in chosen.items() if not frame.empty}
+        assert not filled, f"the generator fills {sorted(filled)}: remove from NOT_YET_GENERATED"
+        columns |= {table: set(frame.columns) for table, frame in chosen.items()}
     return columns
 
 
@@ -96,6 +110,8 @@ def test_check_names_are_unique_within_a_suite(
 def test_every_tested_column_is_in_the_validation_frame(
     suites: dict[str, dict[str, Any]], frame_columns: dict[str, set[str]], table: str
 ) -> None:
+    if table in NOT_YET_GENERATED:
+        pytest.skip(f"{table}: no generated sheet has rows in it yet (NOT_YET_GENERATED)")
     for expectation in suites[table]["expectations"]:
         kwargs = expectation["kwargs"]
         named = [kwargs[k] for k in COLUMN_KWARGS if k in kwargs] + kwargs.get("column_list", [])

@@ -17,10 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from devfin.records import (
+    AdbContract,
     AdbDisbursement,
     AdbDocument,
     AdbExecutingAgency,
     AdbFundingSource,
+    AdbLoanUtilization,
     AdbOperationalPriority,
     AdbProject,
     AdbProjectCountry,
@@ -656,6 +658,9 @@ def _draw_page(rng: random.Random, number: str) -> _Page:
         AdbDisbursement.table: _draw_disbursements(rng, about.status, dates, financing),
         AdbDocument.table: _draw_documents(rng, about.name, dates),
         AdbTender.table: _draw_tenders(rng, dates, about.status),
+        # Closed loans' utilization and contracts awarded: not drawn (no real page of them yet).
+        AdbLoanUtilization.table: [],
+        AdbContract.table: [],
     }
     loan_numbers = _loan_numbers(rng, about)
     record = _project(rng, about, dates, financing, children, loan_numbers)

@@ -65,10 +65,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from devfin.errors import ParseError
 from devfin.records import (
+    AdbContract,
     AdbDisbursement,
     AdbDocument,
     AdbExecutingAgency,
     AdbFundingSource,
+    AdbLoanUtilization,
     AdbOperationalPriority,
     AdbProject,
     AdbProjectCountry,
@@ -483,6 +485,8 @@ class _Layout:
     grids: list[_Grid]
     captions: list[str]  # the lines just above the Milestones grids: TA or loan numbers
     header: _Header | None = None  # "Sovereign Project | 45007-003 Status: Active"
+    # A closed loan's "Financing Plan | Loan Utilization" table, as rows of cells.
+    utilization: tuple[tuple[str, ...], ...] = ()
     rendering: str = "pipe"  # text: pipe, line (labels start lines) or mixed; html: dl or table
 
     @functools.cached_property
@@ -570,6 +574,8 @@ def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
         AdbDisbursement.table: _read_financing(layout, fields, sheet),
         AdbDocument.table: _read_documents(layout, sheet),
         AdbTender.table: _read_tenders(layout, sheet),
+        AdbLoanUtilization.table: _read_loan_utilization(layout, fields, sheet),
+        AdbContract.table: _read_contracts(layout, sheet),
     }
     _read_amounts_from_funding(children[AdbFundingSource.table], fields)
     record, mended = _mend(AdbProject(**fields.values, layout=_generation(layout, fields)))
@@ -679,6 +685,7 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
     grids: list[_Grid] = []
     captions: list[str] = []
     headers: list[_Header] = []
+    utilization: list[tuple[str, ...]] = []
     row: _TextRow | None = None
     cell_open = False  # the row's last cell has not been closed by a "|" yet
     loose_text: list[str] = []  # free text since the last row or grid
@@ -702,6 +709,12 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
             rows.append(row)
             lines_mode.end()
             cell_open, loose_text, preamble_open = not stripped.endswith("|"), [], False
+        elif _starts_grid(lines, index) and _is_utilization_header(cells):
+            table, index = _utilization_rows(lines, index)
+            utilization.extend(table)
+            row, cell_open, loose_text, preamble_open = None, False, [], False
+            lines_mode.end()
+            continue
         elif _starts_grid(lines, index):
             grid, index = _read_grid(lines, index, sheet)
             grids.append(grid)
@@ -755,8 +768,29 @@ def _text_layout(text: str, sheet: _Sheet) -> _Layout:
         grids,
         captions,
         header=_merged_header(headers),
+        utilization=tuple(utilization),
         rendering=rendering,
     )
+
+
+LOAN_UTILIZATION = "Loan Utilization"
+
+
+def _is_utilization_header(cells: list[str]) -> bool:
+    return any(_key(cell) == _key(LOAN_UTILIZATION) for cell in cells if len(cell) < 40)
+
+
+def _utilization_rows(lines: list[str], start: int) -> tuple[list[tuple[str, ...]], int]:
+    """The rows of a "Financing Plan | Loan Utilization" grid, and the index after it."""
+    index = start + 1
+    rows: list[tuple[str, ...]] = []
+    while index < len(lines) and "|" in lines[index] and not _starts_grid(lines, index):
+        if not _SEPARATOR.fullmatch(lines[index]):
+            cells = tuple(_mark_repairs(cell) for cell in _cells(lines[index]))
+            if any(cells):
+                rows.append(cells)
+        index += 1
+    return rows, index
 
 
 def _merged_header(headers: list[_Header]) -> _Header | None:
@@ -1213,7 +1247,7 @@ def _html_layout(page: str, sheet: _Sheet) -> _Layout:
     )
     if root is None:
         raise sheet.error("an HTML page without a body", "not_a_data_sheet")
-    grids, captions = _html_grids(root, sheet)
+    grids, captions, utilization = _html_grids(root, sheet)
     rendering = "dl" if root.css_first("dt") is not None else "table"
     return _Layout(
         _HTML_SOURCES,
@@ -1221,6 +1255,7 @@ def _html_layout(page: str, sheet: _Sheet) -> _Layout:
         _html_rows(root),
         grids,
         captions,
+        utilization=tuple(utilization),
         rendering=rendering,
     )
 
@@ -1350,11 +1385,16 @@ def _is_fund_subhead(row: Node) -> bool:
     return has_class(row, FUND_SUBHEAD_CLASS)
 
 
-def _html_grids(root: Node, sheet: _Sheet) -> tuple[list[_Grid], list[str]]:
-    """The page's grids, and the lines just above its Milestones grids."""
+def _html_grids(root: Node, sheet: _Sheet) -> tuple[list[_Grid], list[str], list[tuple[str, ...]]]:
+    """The page's grids, the lines just above its Milestones grids, and the rows of its loan
+    utilization tables."""
     grids: list[_Grid] = []
     captions: list[str] = []
+    utilization: list[tuple[str, ...]] = []
     for node in root.css("table"):
+        if _is_html_utilization(node):
+            utilization.extend(_html_utilization_rows(node))
+            continue
         table = read_grid(node)
         if table is None:
             continue  # a fund table, a table of labelled rows
@@ -1362,7 +1402,24 @@ def _html_grids(root: Node, sheet: _Sheet) -> tuple[list[_Grid], list[str]]:
         grids.append(grid)
         if _key(grid.title) == _key(MILESTONES):
             captions.extend(_lines_above(node, root))
-    return grids, captions
+    return grids, captions, utilization
+
+
+def _is_html_utilization(table: Node) -> bool:
+    first = next(own_rows(table), None)
+    return first is not None and _is_utilization_header(
+        [cell.text() for cell in row_cells(first[0])]
+    )
+
+
+def _html_utilization_rows(table: Node) -> list[tuple[str, ...]]:
+    """The rows of a "Financing Plan | Loan Utilization" table below its title, as cells."""
+    rows: list[tuple[str, ...]] = []
+    for row, _ in list(own_rows(table))[1:]:
+        cells = tuple(_text_of(cell).strip() for cell in row_cells(row))
+        if any(cells):
+            rows.append(cells)
+    return rows
 
 
 def _html_grid(table: Table, sheet: _Sheet) -> _Grid:
@@ -1596,7 +1653,8 @@ def _read_financing(layout: _Layout, fields: _Fields, sheet: _Sheet) -> list[Adb
     """The financing plan into the record; the cumulative disbursements as child rows."""
     grids = layout.grids_titled(FINANCING_PLAN)
     if not grids:
-        fields.miss(FINANCING_PLAN)
+        if not layout.utilization:  # a closed loan's plan is beside its loan utilization
+            fields.miss(FINANCING_PLAN)
         return []
     grid = grids[0]
     row = grid.rows[0] if grid.rows else {}
@@ -1988,6 +2046,8 @@ def _read_executing_agencies(layout: _Layout, fields: _Fields) -> list[AdbExecut
 def _read_documents(layout: _Layout, sheet: _Sheet) -> list[AdbDocument]:
     documents: list[AdbDocument] = []
     for grid in layout.grids_headed(DOCUMENT_COLUMNS["title"]):
+        if _contract_columns(grid):
+            continue  # a "Contracts Awarded" table whose first column is "Title"
         for line in grid.rows:
             cells = {name: grid.cell(line, column) for name, column in DOCUMENT_COLUMNS.items()}
             position = len(documents) + 1
@@ -2057,3 +2117,167 @@ def _required(
     held = " | ".join(cell for cell in cells.values() if cell)
     sheet.unreadable(where, held, f"{grid.title}: a row has no {columns['title']!r}")
     return None
+
+
+# --- Closed loans: the loan utilization; the contracts awarded ---------------------------------
+
+# "Financing Plan | Loan Utilization": the plan's rows (Project Cost, ADB, Counterpart,
+# Cofinancing) beside the cumulative contract awards and disbursements (Date, ADB, Others, Net
+# Percentage), in US$ million ("Total (Amount in US$ million)").
+UTILIZATION_PLAN_ROWS: dict[str, str] = {
+    "project cost": "financing_total",
+    "total": "financing_total",
+    "adb": "financing_adb",
+    "cofinancing": "financing_cofinancing",
+    # one counterpart amount, unsplit: the government's, as in the 2014-15 layout
+    "counterpart": "financing_counterpart_government",
+}
+UTILIZATION_MEASURES = {
+    "cumulative contract awards": "contract_awards",
+    "cumulative disbursements": "disbursements",
+}
+_UTILIZATION_UNIT = re.compile(r"(?:US\$|USD)?\s*(?P<unit>thousand|million|billion)", re.IGNORECASE)
+_UNIT_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_PERCENTAGE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*%?")
+
+
+def _read_loan_utilization(
+    layout: _Layout, fields: _Fields, sheet: _Sheet
+) -> list[AdbLoanUtilization]:
+    rows = layout.utilization
+    if not rows:
+        return []
+    unit = next(
+        (m for cells in rows for cell in cells if (m := _UTILIZATION_UNIT.search(cell))), None
+    )
+    scale = _UNIT_SCALES[unit["unit"].casefold()] if unit else 1
+    source = f"Financing Plan/{LOAN_UTILIZATION}"
+    measure: str | None = None
+    found: list[AdbLoanUtilization] = []
+    for cells in rows:
+        rest = list(cells)
+        plan = UTILIZATION_PLAN_ROWS.get((clean_text(rest[0]) or "").casefold()) if rest else None
+        if plan is not None and len(rest) >= 2:
+            amount = _scaled_amount(rest[1], scale, f"{source}/{rest[0]}", plan, sheet)
+            if plan not in fields.values:
+                fields.put(plan, amount, source)
+            rest = rest[2:]
+        cleaned = [clean_text(cell) for cell in rest]
+        for cell in cleaned:
+            if cell is not None and cell.casefold() in UTILIZATION_MEASURES:
+                measure = UTILIZATION_MEASURES[cell.casefold()]
+        values = [cell for cell in cleaned if cell is not None]
+        if measure is None or not values or _DIGIT.search(values[0]) is None:
+            continue
+        position = len(found) + 1
+        where = f"{AdbLoanUtilization.table}.{{}}[{position}]"
+        as_of, adb, others, share = (values + [None] * 4)[:4]
+        percentage = None
+        if share is not None:
+            match = _PERCENTAGE.fullmatch(share)
+            if match is None:
+                sheet.unreadable(where.format("net_percentage"), share, f"{source}: not a %")
+            else:
+                percentage = Decimal(match["number"])
+        found.append(
+            AdbLoanUtilization(
+                position,
+                measure,
+                as_of_date=sheet.read(parse_date, source, as_of, where.format("as_of_date")),
+                adb_amount=_scaled_amount(adb, scale, source, where.format("adb_amount"), sheet),
+                others_amount=_scaled_amount(
+                    others, scale, source, where.format("others_amount"), sheet
+                ),
+                net_percentage=percentage,
+            )
+        )
+    if any(name in fields.values for name in UTILIZATION_PLAN_ROWS.values()):
+        fields.put("currency_code", CURRENCY_CODE, source)
+    return found
+
+
+def _scaled_amount(
+    text: str | None, scale: int, label: str, where: str, sheet: _Sheet
+) -> Decimal | None:
+    if text is None:
+        return None
+    amount, _ = _money(text, label, where, sheet, scale)
+    return amount
+
+
+# "Contracts Awarded": a grid with a Contractor column, found by its columns' labels.
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("Contract Title", "Contract Description", "Title", "Contract"),
+    "contract_date": ("Contract Date", "Date of Contract", "Date"),
+    "contractor": ("Contractor", "Contractor Name", "Name of Contractor"),
+    "contractor_address": ("Contractor Address", "Address"),
+    "executing_agency": ("Executing Agency",),
+    "total_amount": (
+        "Total Contract Amount (US$)",
+        "Total Contract Amount",
+        "Contract Amount (US$)",
+        "Contract Amount",
+    ),
+    "adb_amount": (
+        "Contract Amount Financed by ADB (US$)",
+        "Contract Amount Financed by ADB",
+        "Amount Financed by ADB",
+        "ADB Financing",
+    ),
+}
+
+
+def _contract_columns(grid: _Grid) -> dict[str, str]:
+    """The grid's column for each contract field; empty when it is no contracts table."""
+    keys = {_key(column): column for column in grid.columns}
+    found = {
+        name: keys[_key(label)]
+        for name, labels in CONTRACT_COLUMNS.items()
+        for label in reversed(labels)  # the first spelling listed wins
+        if _key(label) in keys
+    }
+    return found if "contractor" in found and "title" in found else {}
+
+
+def _read_contracts(layout: _Layout, sheet: _Sheet) -> list[AdbContract]:
+    contracts: list[AdbContract] = []
+    for grid in layout.grids:
+        columns = _contract_columns(grid)
+        if not columns:
+            continue
+        for line in grid.rows:
+            cells = {name: grid.cell(line, column) for name, column in columns.items()}
+            position = len(contracts) + 1
+            where = f"{AdbContract.table}.{{}}[{position}]"
+            if cells["title"] is None:
+                held = " | ".join(cell for cell in cells.values() if cell)
+                sheet.unreadable(
+                    f"{AdbContract.table}[{position}]", held, "a contract without a title"
+                )
+                continue
+            amounts = {
+                name: sheet.read(
+                    parse_amount, grid.source(columns[name]), cells[name], where.format(name)
+                )
+                for name in ("total_amount", "adb_amount")
+                if name in columns
+            }
+            contracts.append(
+                AdbContract(
+                    position,
+                    cells["title"],
+                    contract_date=sheet.read(
+                        parse_date,
+                        grid.source(columns["contract_date"]),
+                        cells.get("contract_date"),
+                        where.format("contract_date"),
+                    )
+                    if "contract_date" in columns
+                    else None,
+                    contractor=cells.get("contractor"),
+                    contractor_address=cells.get("contractor_address"),
+                    executing_agency=cells.get("executing_agency"),
+                    **amounts,
+                )
+            )
+    return contracts

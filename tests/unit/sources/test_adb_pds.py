@@ -14,8 +14,10 @@ import pytest
 from devfin.errors import ParseError
 from devfin.records import (
     TABLE_TYPES,
+    AdbContract,
     AdbExecutingAgency,
     AdbFundingSource,
+    AdbLoanUtilization,
     AdbProject,
     AdbProjectCountry,
     AdbProjectSector,
@@ -804,16 +806,92 @@ def test_a_page_cut_before_its_facts_is_read_from_its_header() -> None:
     assert "Project Number" in sheet.missing_labels
 
 
-def test_a_loan_utilization_table_of_a_closed_loan_does_not_lose_the_sheet(page: str) -> None:
+UTILIZATION = (
+    "Financing Plan | Loan Utilization |\n"
+    "---|---|\n"
+    "Total (Amount in US$ million) | Date | ADB | Others | Net Percentage |\n"
+    "Project Cost | 65.00 | Cumulative Contract Awards |\n"
+    "ADB | 50.00 | 31 Dec 2009 | 49.20 | 0.00 | 98% |\n"
+    "Counterpart | 15.00 | Cumulative Disbursements |\n"
+    "Cofinancing | 0.00 | 30 Jun 2010 | 48.75 | 0.00 | 97.5% |\n"
+)
+UTILIZATION_HTML = (
+    "<table><tr><th>Financing Plan</th><th colspan='5'>Loan Utilization</th></tr>"
+    "<tr><th>Total (Amount in US$ million)</th><th></th><th>Date</th><th>ADB</th>"
+    "<th>Others</th><th>Net Percentage</th></tr>"
+    "<tr><td>Project Cost</td><td>65.00</td><td colspan='4'>Cumulative Contract Awards</td></tr>"
+    "<tr><td>ADB</td><td>50.00</td><td>31 Dec 2009</td><td>49.20</td><td>0.00</td><td>98%</td></tr>"
+    "<tr><td>Counterpart</td><td>15.00</td><td colspan='4'>Cumulative Disbursements</td></tr>"
+    "<tr><td>Cofinancing</td><td>0.00</td><td>30 Jun 2010</td><td>48.75</td><td>0.00</td>"
+    "<td>97.5%</td></tr></table>"
+)
+
+
+def _utilization_expected() -> list[AdbLoanUtilization]:
+    return [
+        AdbLoanUtilization(
+            1, "contract_awards", date(2009, 12, 31), Decimal("49200000.00"), Decimal("0.00"),
+            Decimal("98"),
+        ),
+        AdbLoanUtilization(
+            2, "disbursements", date(2010, 6, 30), Decimal("48750000.00"), Decimal("0.00"),
+            Decimal("97.5"),
+        ),
+    ]  # fmt: skip
+
+
+def test_a_closed_loan_reads_its_loan_utilization(page: str) -> None:
     plan = page[page.index("Financing Plan/TA Utilization") : page.index("Project Data Sheets")]
-    utilization = (
-        "Financing Plan | Loan Utilization |\n"
-        "---|---|\n"
-        "Total (Amount in US$ million) | Date | ADB | Others | Net Percentage |\n"
-        "Project Cost | 65.00 | Cumulative Contract Awards |\n"
-        "ADB | 50.00 | 31 Dec 2009 | 49.20 | 0.00 | 100% |\n"
+    sheet = parse(edit(page, plan, UTILIZATION))
+    assert sheet.children["adb_loan_utilization"] == _utilization_expected()
+    record = sheet.record
+    assert (record.financing_total, record.financing_adb, record.financing_cofinancing) == (
+        Decimal("65000000.00"),
+        Decimal("50000000.00"),
+        Decimal("0.00"),
     )
-    sheet = parse(edit(page, plan, utilization))
-    assert sheet.record.project_number == SHEET_ID
-    assert sheet.unparsed  # the table it could not line up, kept as text with the reason
-    assert all(entry["reason"] for entry in sheet.unparsed.values())
+    assert record.financing_counterpart_government == Decimal("15000000.00")
+    assert sheet.provenance["financing_total"] == "Financing Plan/Loan Utilization"
+    assert "Financing Plan" not in sheet.missing_labels
+    assert sheet.unparsed == {}
+
+
+def test_the_loan_utilization_reads_alike_in_html(html_page: str) -> None:
+    start = html_page.index("<table", html_page.index("Financing Plan/TA Utilization") - 400)
+    end = html_page.index("</table>", start) + len("</table>")
+    sheet = parse(html_page[:start] + UTILIZATION_HTML + html_page[end:])
+    assert sheet.children["adb_loan_utilization"] == _utilization_expected()
+    assert sheet.record.financing_total == Decimal("65000000.00")
+
+
+CONTRACTS = (
+    "Contracts Awarded\n"
+    "Contract Title | Contract Date | Contractor | Contractor Address | Executing Agency |"
+    " Total Contract Amount (US$) | Contract Amount Financed by ADB (US$) |\n"
+    "---|---|---|---|---|---|---|\n"
+    "Civil Works Package 1 | 12 Mar 2021 | ABC Construction Ltd. | Dhaka, Bangladesh |"
+    " Local Government Engineering Department | 12,500,000.00 | 10,000,000.00 |\n"
+    "Consulting Services | 01 Apr 2021 | XYZ Engineers | Manila | LGED | 1,200,000.00 | - |\n"
+)
+
+
+def test_contracts_awarded_are_read_by_their_column_labels(page: str) -> None:
+    sheet = parse(edit(page, "Contracts Awarded\n", CONTRACTS))
+    assert sheet.children["adb_contracts"] == [
+        AdbContract(
+            1,
+            "Civil Works Package 1",
+            date(2021, 3, 12),
+            "ABC Construction Ltd.",
+            "Dhaka, Bangladesh",
+            "Local Government Engineering Department",
+            Decimal("12500000.00"),
+            Decimal("10000000.00"),
+        ),
+        AdbContract(
+            2, "Consulting Services", date(2021, 4, 1), "XYZ Engineers", "Manila", "LGED",
+            Decimal("1200000.00"), None,
+        ),
+    ]  # fmt: skip
+    # a contracts table is no documents table
+    assert len(sheet.children["adb_documents"]) == 1
