@@ -46,6 +46,7 @@ DEFECTS: tuple[str, ...] = (
 EXPECTED_ERRORS = {"truncated": "not_a_data_sheet"}
 # The layout generations the generator writes (`AdbProject.layout`).
 _LIVE_2025, _PRINT, _PDS_2014 = "live-2025", "print", "pds-2014"
+_TABBED_2015 = "tabbed-2015"
 URL_TEMPLATE = "https://www.adb.org/projects/{number}/main"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -566,6 +567,8 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
         "bullets": _render_bullets(page),
         _PRINT: _render_print(page),
     }
+    if page.record.project_status:  # the tabbed page states it in its header line
+        pages[_TABBED_2015] = _render_tabbed(page)
     if _has_approvals(page):
         pages[_PDS_2014] = _render_pds_2014(page)
     if defect == "truncated":
@@ -592,7 +595,14 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
 
 
 # How often a corpus of mixed formats writes each rendering: the live HTML page most often.
-_MIXED_WEIGHTS = {"html": 50, "text": 10, "bullets": 15, _PRINT: 12, _PDS_2014: 13}
+_MIXED_WEIGHTS = {
+    "html": 50,
+    "text": 10,
+    "bullets": 15,
+    _PRINT: 12,
+    _PDS_2014: 13,
+    _TABBED_2015: 10,
+}
 # The defects the older generations show: they have no timetable, no financing plan, and
 # fewer labels, so the other defects are drawn on the live page's renderings only.
 _OLD_GENERATION_DEFECTS = (None, "doubled_apostrophes", "truncated")
@@ -602,7 +612,8 @@ def _pick_rendering(rng: random.Random, defect: str | None, pages: dict[str, str
     names = [
         name
         for name in _MIXED_WEIGHTS
-        if name in pages and (name not in (_PRINT, _PDS_2014) or defect in _OLD_GENERATION_DEFECTS)
+        if name in pages
+        and (name not in (_PRINT, _PDS_2014, _TABBED_2015) or defect in _OLD_GENERATION_DEFECTS)
     ]
     return rng.choices(names, [_MIXED_WEIGHTS[name] for name in names])[0]
 
@@ -1813,6 +1824,31 @@ def _render_print(page: _Page) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The 2015 tabbed page (like adb_42414-043_c2015): its title, the line above the facts with
+# the status, the summary, the tabs' headings and the disclaimers, then the print view's rows.
+_TABS = (
+    "Latest Project Documents",
+    "Consulting Notices",
+    "See also: CMS",
+    "Procurement Notices",
+    "See also: Operational Procurement",
+    "Procurement Documents",
+)
+
+
+def _render_tabbed(page: _Page) -> str:
+    record = page.record
+    header = _SOVEREIGN_HEADER.format(number=record.project_number)
+    lines = [record.title or "", "", f"{header} Status: {record.project_status}", "", ""]
+    for paragraph in (record.summary or "").split("\n"):
+        lines += [paragraph, ""]
+    for tab in _TABS:
+        lines += [tab, ""]
+    for disclaimer in _DISCLAIMERS:
+        lines += [disclaimer, ""]
+    return "\n".join(lines) + _render_print(page)
+
+
 def _print_funds(page: _Page) -> _Funds:
     return _Funds(
         tuple(f"{n}: {page.record.project_name}" for n in page.loan_numbers),
@@ -1926,6 +1962,7 @@ def _truncate(name: str, body: str) -> str:
         "text": f"\n{_PROJECT_NUMBER} |",
         "bullets": f"\n{_SOVEREIGN_HEADER.split(' |')[0]} |",
         _PRINT: f"\n{_PROJECT_NUMBER} ",
+        _TABBED_2015: f"\n{_SOVEREIGN_HEADER.split(' |')[0]} |",
         _PDS_2014: "\nProject/Program Number ",
     }[name]
     return body[: body.index(marker) + 1]
@@ -2062,6 +2099,28 @@ def _print_truth(page: _Page) -> ParsedSheet:
     return _truth(page, parent, rows, _lacking(written), older=True)
 
 
+def _tabbed_truth(page: _Page) -> ParsedSheet:
+    """The print view's truth, with the title, the summary and the line above the facts."""
+    truth = _print_truth(page)
+    record = page.record
+    parent = dataclasses.replace(
+        truth.record,
+        layout=_TABBED_2015,
+        title=record.title,
+        summary=record.summary,
+        operation_type="sovereign",
+    )
+    repaired = [name for name in ("title", "summary") if "''" in (getattr(record, name) or "")]
+    mended = dataclasses.replace(
+        parent, **{name: getattr(parent, name).replace("''", "'") for name in repaired}
+    )
+    repairs = dict(truth.repairs)
+    if repaired:
+        kind = "doubled_apostrophe"
+        repairs[kind] = (*repaired, *repairs.get(kind, ()))
+    return dataclasses.replace(truth, record=mended, repairs=repairs)
+
+
 def _pds_truth(page: _Page) -> ParsedSheet:
     record, children = page.record, page.children
     funds = [
@@ -2131,5 +2190,6 @@ _TRUTHS = {
     "text": _truth,
     "bullets": _bullets_truth,
     _PRINT: _print_truth,
+    _TABBED_2015: _tabbed_truth,
     _PDS_2014: _pds_truth,
 }

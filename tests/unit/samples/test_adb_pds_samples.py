@@ -27,6 +27,7 @@ RENDERINGS = {
     "text": "live-2025",
     "bullets": "live-2025",
     "print": "print",
+    "tabbed-2015": "tabbed-2015",
     "pds-2014": "pds-2014",
 }
 # What only the bullets rendering states: the line above the facts, each fund's approval.

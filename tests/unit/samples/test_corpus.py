@@ -81,7 +81,7 @@ def test_a_mixed_corpus_holds_several_layouts(tmp_path: Path) -> None:
         if (sidecar := json.loads(path.read_text(encoding="utf-8")))["truth"] is not None
     }
     assert suffixes == {".html", ".txt"}
-    assert layouts == {"live-2025", "print", "pds-2014"}
+    assert layouts == {"live-2025", "print", "pds-2014", "tabbed-2015"}
 
 
 def test_the_shipped_demo_corpus_is_what_the_generator_writes(tmp_path: Path) -> None:
