@@ -112,6 +112,22 @@ _MILESTONE_COLUMNS: dict[str, str] = {
 }
 _DOCUMENT_COLUMNS = ("Title", "Document Type", "Document Date")
 _TENDER_COLUMNS = ("Tender Title", "Type", "Status", "Posting Date", "Deadline")
+_CONTRACT_COLUMNS = (
+    "Contract Title",
+    "Contract Date",
+    "Contractor",
+    "Contractor Address",
+    "Executing Agency",
+    "Total Contract Amount (US$)",
+    "Contract Amount Financed by ADB (US$)",
+)
+_CONTRACTORS = (
+    ("China Railway Eryuan Engineering Group", "Chengdu, China"),
+    ("Larsen & Toubro Limited", "Mumbai, India"),
+    ("Hyundai Engineering & Construction Co., Ltd.", "Seoul, Republic of Korea"),
+    ("Egis International", "Guyancourt, France"),
+    ("SMEC International Pty Ltd", "Melbourne, Australia"),
+)
 # The HTML markers of list entries and of the fund table.
 _SECTOR_CLASS = "sector"  # <strong class="sector">
 _AGENCY_CLASS = "address-company"  # <span class="address-company">
@@ -669,9 +685,10 @@ def _draw_page(rng: random.Random, number: str) -> _Page:
         AdbDisbursement.table: _draw_disbursements(rng, about.status, dates, financing),
         AdbDocument.table: _draw_documents(rng, about.name, dates),
         AdbTender.table: _draw_tenders(rng, dates, about.status),
-        # Closed loans' utilization and contracts awarded: not drawn (no real page of them yet).
+        # Closed loans' utilization: not drawn (no real page of it yet).
         AdbLoanUtilization.table: [],
-        AdbContract.table: [],
+        # From a stream of their own, so every other draw of the page stays as it was.
+        AdbContract.table: _draw_contracts(random.Random(f"{number}:contracts"), about, dates),
     }
     loan_numbers = _loan_numbers(rng, about)
     record = _project(rng, about, dates, financing, children, loan_numbers)
@@ -859,6 +876,51 @@ def _draw_disbursements(
     return [
         AdbDisbursement(position, day, (Decimal(amount) / 100).quantize(_CENT))
         for position, (day, amount) in enumerate(zip(as_of, amounts, strict=True), 1)
+    ]
+
+
+def _draw_contracts(
+    rng: random.Random, about: _About, dates: dict[str, date | None]
+) -> list[AdbContract]:
+    """Contracts awarded, for a loan or grant once it is effective."""
+    effective = dates.get("effectivity_date")
+    if about.project_type == _TECHNICAL_ASSISTANCE or effective is None or rng.random() < 0.4:
+        return []
+    contracts = []
+    for position in range(1, rng.randint(1, 3) + 1):
+        contractor, address = rng.choice(_CONTRACTORS)
+        total = Decimal(rng.randint(200, 90_000)) * 1000
+        adb = (total * Decimal(rng.choice((60, 80, 100))) / 100).quantize(_CENT)
+        contracts.append(
+            AdbContract(
+                position,
+                rng.choice(_TENDER_WORKS).format(n=position),
+                contract_date=effective + _days(rng, 30, 700),
+                contractor=contractor,
+                contractor_address=address,
+                executing_agency=rng.choice(_MINISTRIES),
+                total_amount=total.quantize(_CENT),
+                adb_amount=adb if rng.random() < 0.9 else None,
+            )
+        )
+    return contracts
+
+
+def _contract_rows(page: _Page) -> list[tuple[str, ...]]:
+    def amount(value: Decimal | None) -> str:
+        return _NONE if value is None else f"{value:,.2f}"
+
+    return [
+        (
+            c.title,
+            _day_text(c.contract_date),
+            c.contractor or "",
+            c.contractor_address or "",
+            c.executing_agency or "",
+            amount(c.total_amount),
+            amount(c.adb_amount),
+        )
+        for c in page.children[AdbContract.table]
     ]
 
 
@@ -1487,7 +1549,8 @@ def _text_grids(page: _Page) -> list[str]:
     lines += _text_grid(_DOCUMENT_COLUMNS, _document_rows(page))
     lines += ["Safeguard Documents See also: Safeguards", _NONE_AVAILABLE, "Tenders"]
     lines += _text_grid(_TENDER_COLUMNS, _tender_rows(page))
-    lines += ["Contracts Awarded", "Procurement Plan", _NONE_AVAILABLE]
+    lines += ["Contracts Awarded", *_text_grid(_CONTRACT_COLUMNS, _contract_rows(page))]
+    lines += ["Procurement Plan", _NONE_AVAILABLE]
     return lines
 
 
@@ -1683,7 +1746,9 @@ def _html_grids(page: _Page, out: _Html) -> None:
     out.raw(f"<h3>Safeguard Documents</h3><p>{_NONE_AVAILABLE}</p>\n</section>\n")
     out.raw('<section class="pds-section" id="tenders">\n<h2>Tenders</h2>\n')
     out.raw(_html_grid(_TENDER_COLUMNS, _tender_rows(page), out, texts=3))
-    out.raw(f"<h3>Contracts Awarded</h3><h3>Procurement Plan</h3><p>{_NONE_AVAILABLE}</p>\n")
+    out.raw("<h3>Contracts Awarded</h3>\n")
+    out.raw(_html_grid(_CONTRACT_COLUMNS, _contract_rows(page), out, texts=5))
+    out.raw(f"<h3>Procurement Plan</h3><p>{_NONE_AVAILABLE}</p>\n")
     out.raw("</section>\n")
 
 
