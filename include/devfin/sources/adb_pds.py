@@ -285,27 +285,31 @@ def _spellings(labels: tuple[str, ...]) -> frozenset[str]:
     return _keys(labels)
 
 
-_ROW_LABEL_KEYS = _keys(
-    label
-    for labels in (
-        *TEXT_FIELDS.values(),
-        *DATE_FIELDS.values(),
-        COUNTRY,
-        SECTOR,
-        SECTOR_ONLY,
-        SUBSECTOR,
-        PANEL_OFFICER,
-        PANEL_APPROVAL,
-        BORROWER,
-        PROJECT_TYPE,
-        OPERATIONAL_PRIORITIES,
-        EXECUTING_AGENCIES,
-        FACT_FINDING,
-        SECTION_LABELS,
-        OTHER_LABELS,
+# Every spelling of every row label, in vocabulary order.
+ROW_LABELS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        label
+        for labels in (
+            *TEXT_FIELDS.values(),
+            *DATE_FIELDS.values(),
+            COUNTRY,
+            SECTOR,
+            SECTOR_ONLY,
+            SUBSECTOR,
+            PANEL_OFFICER,
+            PANEL_APPROVAL,
+            BORROWER,
+            PROJECT_TYPE,
+            OPERATIONAL_PRIORITIES,
+            EXECUTING_AGENCIES,
+            FACT_FINDING,
+            SECTION_LABELS,
+            OTHER_LABELS,
+        )
+        for label in labels
     )
-    for label in labels
 )
+_ROW_LABEL_KEYS = _keys(ROW_LABELS)
 # Longer text is no label (so the free text of a page is never cleaned to be matched as one).
 _LONGEST_LABEL = max(len(label) for label in (*_ROW_LABEL_KEYS, SUMMARY_END)) + 20
 # Rows whose value is a nested table of "Fund | Amount" lines rather than one cell.
@@ -853,33 +857,8 @@ _HEADING_TAILS = frozenset({"plan", "notices", "documents"})
 
 @functools.cache
 def _line_label_spellings() -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            {
-                label
-                for labels in (
-                    *TEXT_FIELDS.values(),
-                    *DATE_FIELDS.values(),
-                    COUNTRY,
-                    SECTOR,
-                    SECTOR_ONLY,
-                    SUBSECTOR,
-                    PANEL_OFFICER,
-                    PANEL_APPROVAL,
-                    BORROWER,
-                    PROJECT_TYPE,
-                    OPERATIONAL_PRIORITIES,
-                    EXECUTING_AGENCIES,
-                    FACT_FINDING,
-                    SECTION_LABELS,
-                    OTHER_LABELS,
-                )
-                for label in labels
-            },
-            key=len,
-            reverse=True,
-        )
-    )
+    """The row labels longest first, so that a label is never cut short by another."""
+    return tuple(sorted(ROW_LABELS, key=len, reverse=True))
 
 
 @functools.cache
