@@ -3,8 +3,10 @@
     .venv/bin/python bench/parse.py [--pages 2000] [--seed 2026]
 
 Generates the pages first (not timed), then parses each page once in this one process and
-prints sheets/s per source and format. Pages with an injected defect that must fail to parse
-are timed too: a failing parse is work the pipeline does as well.
+prints sheets/s per source and format, then for the ADB sheets' other renderings and layout
+generations (bullets text, print view, 2015 tabbed page, 2014-15 Project Data Sheet). Pages
+with an injected defect that must fail to parse are timed too: a failing parse is work the
+pipeline does as well.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ def measure(source: str, pages: list[tuple[str, str, str]]) -> tuple[float, int]
     return time.perf_counter() - started, failed
 
 
+OTHER_RENDERINGS = ("bullets", "print", "tabbed-2015", "pds-2014")
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--pages", type=int, default=2000, help="pages in all, split by source")
@@ -86,6 +91,18 @@ def main() -> None:
             )
     for page_format, (seconds, count) in totals.items():
         print(f"  all      {page_format:<5} {count / seconds:8.0f} sheets/s")
+    # The other renderings and layout generations of the same sheets (the ADB generator's).
+    generated = list(samples("adb_pds", per_source, args.seed))
+    for name in OTHER_RENDERINGS:
+        pages = [
+            (p.sheet_id, p.url, p.renderings[name].body) for p in generated if name in p.renderings
+        ]
+        if pages:
+            seconds, failed = measure("adb_pds", pages)
+            print(
+                f"  adb_pds  {name:<11} {len(pages) / seconds:8.0f} sheets/s"
+                f"  ({len(pages)} pages in {seconds:.2f} s, {failed} failed as injected)"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {peak:.0f} MiB")
 
