@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from devfin.archive import Archive
 from devfin.errors import FetchError
@@ -106,11 +108,18 @@ class LocalDirectorySource:
         for ref in refs:
             fetched_at = self.clock()
             try:
-                content = Path(ref.url.removeprefix("file://")).read_bytes()
+                content = _local_path(ref.url).read_bytes()
             except OSError as error:
                 yield failed(ref, fetched_at, f"cannot read {ref.url}: {error}")
                 continue
             yield archived(ref, fetched_at, content, archive, known.get(ref.sheet_id))
+
+
+def _local_path(url: str) -> Path:
+    """The file of a file:// URL, its name decoded (`Path.as_uri` writes "a b" as "a%20b")."""
+    if not url.startswith("file:"):
+        return Path(url)
+    return Path(url2pathname(urlsplit(url).path))
 
 
 def failed(ref: SheetRef, fetched_at: datetime, error: str, **details: object) -> FetchResult:
