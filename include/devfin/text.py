@@ -39,6 +39,7 @@ _SCALED_NUMBER = re.compile(
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10) ** 16  # numeric(18, 2): 16 digits before the point
+MAX_BIGINT = 2**63 - 1
 
 _HTML_SNIFF_CHARS = 1024
 
@@ -123,6 +124,21 @@ def parse_decimal(value: str | None) -> Decimal | None:
     return _scaled_number(text, value)
 
 
+def parse_quantity(value: str | None) -> Decimal | None:
+    """A quantity the warehouse keeps as numeric(18,2) (an area): one with more decimals or
+    digits than that holds is no value it can keep, rather than one rounded or refused at the
+    load (PostgreSQL would round it, DuckDB refuse it)."""
+    quantity = parse_decimal(value)
+    if quantity is None:
+        return None
+    if abs(quantity) >= MAX_AMOUNT:
+        raise ValueError(f"too large for numeric(18,2): {value!r}")
+    exponent = quantity.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and quantity != quantity.quantize(_CENT):
+        raise ValueError(f"more than 2 decimals (the warehouse keeps numeric(18,2)): {value!r}")
+    return quantity
+
+
 def parse_int_quantity(value: str | None) -> int | None:
     """A whole quantity such as a population ("30 million", "30,000,000"); None when empty."""
     quantity = parse_decimal(value)
@@ -130,6 +146,8 @@ def parse_int_quantity(value: str | None) -> int | None:
         return None
     if quantity != quantity.to_integral_value():
         raise ValueError(f"not a whole number: {value!r}")
+    if abs(quantity) > MAX_BIGINT:
+        raise ValueError(f"too large for a whole number the warehouse keeps (bigint): {value!r}")
     return int(quantity)
 
 

@@ -18,6 +18,7 @@ from devfin.text import (
     parse_decimal,
     parse_int_quantity,
     parse_month,
+    parse_quantity,
 )
 
 
@@ -187,3 +188,20 @@ def test_an_amount_too_large_for_numeric_18_2_is_not_an_amount(raw: str) -> None
 
 def test_the_largest_amount_numeric_18_2_holds_is_read() -> None:
     assert parse_amount("9,999,999,999,999,999.99") == Decimal("9999999999999999.99")
+
+
+@pytest.mark.parametrize("raw", ["24,706.123", "1" * 17, "0.001"])
+def test_a_quantity_numeric_18_2_cannot_hold_is_not_one(raw: str) -> None:
+    with pytest.raises(ValueError, match="numeric"):
+        parse_quantity(raw)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("82,400", "82400"), ("24,706.120", "24706.12")])
+def test_a_quantity_numeric_18_2_holds_is_read(raw: str, expected: str) -> None:
+    assert parse_quantity(raw) == Decimal(expected)
+
+
+def test_a_whole_number_beyond_bigint_is_not_one() -> None:
+    with pytest.raises(ValueError, match="bigint"):
+        parse_int_quantity("12345678901234567890")
+    assert parse_int_quantity("9,223,372,036,854,775,807") == 2**63 - 1

@@ -77,9 +77,9 @@ from devfin.text import (
     looks_like_html,
     page_text,
     parse_amount,
-    parse_decimal,
     parse_int_quantity,
     parse_month,
+    parse_quantity,
 )
 
 SOURCE_KEY = "cdia"
@@ -667,7 +667,7 @@ def _read_city_information(layout: _Layout, fields: _Fields) -> None:
         # "82,400 sq. km."; any other unit is left in and fails to read, never mislabelled.
         text = area.text()
         number = _AREA_UNIT.sub("", text, count=1) if text else None
-        fields.read("land_area_sq_km", parse_decimal, number, area)
+        fields.read("land_area_sq_km", parse_quantity, number, area)
     population = layout.value(POPULATION)
     if population is not None:
         # "30 million (2018)": the year of the estimate is in the parentheses.

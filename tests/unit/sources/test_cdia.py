@@ -690,3 +690,14 @@ def test_a_value_nested_deeper_than_the_recursion_limit_is_read(html_page: str) 
     page = html_page.replace(heading, f"{heading}{'<div>' * depth}Deep{'</div>' * depth}")
     sheet = parse(page)
     assert sheet.record.key_issues is not None and sheet.record.key_issues.startswith("Deep")
+
+
+def test_quantities_the_warehouse_cannot_keep_are_unparsed(page: str, sheet: ParsedSheet) -> None:
+    text = edit(page, "Land Area: 82,400 sq. km.", "Land Area: 24,706.123 sq. km.")
+    text = edit(text, "30 million (2018)", "12345678901234567890 (2018)")
+    degraded = parse(text)
+    assert (degraded.record.land_area_sq_km, degraded.record.population) == (None, None)
+    assert "numeric(18,2)" in degraded.unparsed["land_area_sq_km"]["reason"]
+    assert "bigint" in degraded.unparsed["population"]["reason"]
+    assert degraded.unparsed["population"]["text"] == "12345678901234567890 (2018)"
+    assert degraded.record.population_year == sheet.record.population_year == 2018
