@@ -36,6 +36,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from devfin import csp
 from devfin.errors import DevfinError
 from devfin.fetching import utc_now
 from devfin.paths import path_component
@@ -561,6 +562,8 @@ def publish_docs(docs_target: Path, settings: Settings) -> Path:
     for name in DOCS_FILES:
         if (docs_target / name).exists():
             shutil.copyfile(docs_target / name, fresh / name)
+            if name.endswith(".html"):  # dbt's scripts, as dbt wrote them, and no other
+                csp.set_policy(fresh / name, csp.dbt_docs_policy((fresh / name).read_bytes()))
     (fresh / DOCS_FINGERPRINT).write_text(project_fingerprint(settings))
     retired = published.parent / f".dbt-retired-{fresh.name}"
     if published.exists():

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from devfin import drift, warehouse
+from devfin import csp, drift, warehouse
 from devfin.marts import docs_dir
 from devfin.paths import path_component
 from devfin.settings import Settings
@@ -54,7 +54,6 @@ td.text{max-width:38em;overflow-wrap:anywhere}.muted{color:#666}
 """.strip()
 
 # Even if something slipped through escaping, the page runs no script and loads nothing.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
 def _e(value: Any) -> str:
@@ -261,8 +260,7 @@ def _page(
         else "<p>No run has been loaded yet.</p>"
     )
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{_e(_CSP)}\">"
+        f"<!doctype html><html lang='en'><head>{csp.meta(csp.REPORT)}<meta charset='utf-8'>"
         f"<title>devfin data-quality report: {_e(subtitle)}</title>"
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>devfin data-quality report</h1><p class='muted'>{_e(subtitle)}</p>{back}"

@@ -8,6 +8,7 @@ SQLAlchemy unreliably). Each expectation carries `meta.severity` (`critical` or 
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import logging
 from collections import Counter
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devfin import csp
 from devfin.errors import QualityError
 
 SEVERITIES = ("critical", "warning")
@@ -211,8 +213,35 @@ class Validator:
         """One merged result per expectation run; the Data Docs built once for all batches."""
         if self._docs_dir is not None and self._checkpoints:
             # Once for every suite and batch: the site renders every result of this run.
+            _escape_stored_results(self._context)
             self._context.build_data_docs(site_names=["devfin"])
+            csp.set_policy_on_site(self._docs_dir, csp.DATA_DOCS)
         return list(self._merged.values())
+
+
+def _escape_stored_results(context: Any) -> None:
+    """HTML-escape the values the stored results hold before GX renders them into its Data Docs:
+    GX 1.24 writes unexpected values, observed values and messages into the pages as HTML, so a
+    scraped `<script>` would run in the auditor's browser. The ledger reads the results the
+    checkpoint returned (unescaped); only the store the docs are rendered from is changed."""
+    store = context.validation_results_store
+    for key in store.list_keys():
+        validation = store.get(key)
+        for result in validation.results:
+            result.result = _escaped(result.result)
+            result.exception_info = _escaped(result.exception_info)
+        store.set(key, validation)
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with every string in it HTML-escaped, keys of mappings included."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_escaped(v) for v in value)
+    return value
 
 
 def _add(a: int | None, b: int | None) -> int | None:
