@@ -50,9 +50,16 @@ install: $(STAMP) ## create .venv and install the lock and devfin (editable)
 $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -30 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
-	$(BIN)/airflow pools set devfin_http 1 "HTTP fetches of data sheets: one task at a time keeps the per-host rate" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
 
-airflow-init: $(AIRFLOW_HOME)/airflow.db ## initialise Airflow's SQLite metadata under .airflow/
+# The pools the DAGs name, each created where missing (one set by hand keeps its slots); made
+# again when this file changes, so an existing .airflow/ gains a pool added here.
+# devfin_duckdb: the tasks opening the DuckDB warehouse (dags/ingest.py, dags/build_marts.py).
+$(AIRFLOW_HOME)/pools.stamp: $(AIRFLOW_HOME)/airflow.db Makefile
+	$(BIN)/airflow pools get devfin_http > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_http 1 "HTTP fetches of data sheets: one task at a time keeps the per-host rate" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	$(BIN)/airflow pools get devfin_duckdb > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_duckdb 1 "Tasks opening the DuckDB warehouse: one process at a time may open its file" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	@touch $@
+
+airflow-init: $(AIRFLOW_HOME)/pools.stamp ## initialise Airflow's SQLite metadata and pools under .airflow/
 
 run: install airflow-init ## run the ingest DAGs and the marts DAG through Airflow, then print a summary
 	@if [ "$(WAREHOUSE)" = postgres ]; then \

@@ -13,6 +13,10 @@ retried: a failing test fails the same way twice. dbt runs as a child process ag
 runs `dbt source freshness` and `dbt docs generate`, writes every dbt test and freshness result
 into `audit.dq_results` (source `dbt`), and publishes the dbt docs to `reports/dq/dbt/`;
 `dq_report` rewrites the static data-quality report under `reports/dq/`.
+
+On a DuckDB warehouse, which one process at a time may open, every task here opens it: they
+run one at a time, and wait their turn with the ingest DAGs' `fetch` and `load` in the one-slot
+pool `devfin_duckdb`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from cosmos import (
 )
 from cosmos.constants import TestIndirectSelection
 
+from devfin.locking import DUCKDB_POOL
 from devfin.marts import MARTS_PATH, PROFILE_NAME, dbt_executable, dbt_manifest, dbt_target
 from devfin.settings import load_settings
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
@@ -45,6 +50,9 @@ from devfin.sources import SOURCE_KEYS, staging_asset_uri
 # Parsing reads paths and the dbt target from the settings; dbt_manifest runs `dbt parse` (files
 # only, no connection) when the dbt project changed since the manifest it keeps.
 SETTINGS = load_settings()
+# Every task of this DAG opens the warehouse: on DuckDB they queue with the ingest DAGs' writers
+# (`make airflow-init` creates the pool); PostgreSQL names no pool.
+WAREHOUSE_POOL = DUCKDB_POOL if SETTINGS.warehouse_kind == "duckdb" else None
 
 
 def _dbt_env(context: Mapping[str, Any], operator: Any) -> None:
@@ -71,7 +79,7 @@ def _keep_artifacts(project_dir: str, context: Mapping[str, Any], **_: Any) -> N
     max_active_runs=1,
     # One writer at a time on a DuckDB file: its dbt tasks must not run side by side.
     max_active_tasks=1 if SETTINGS.warehouse_kind == "duckdb" else 8,
-    default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=30), "pool": WAREHOUSE_POOL},
     doc_md=__doc__,
     tags=["devfin", "marts"],
 )
@@ -107,7 +115,12 @@ def build_marts() -> None:
             should_detach_multiple_parents_tests=False,
             emit_datasets=False,
         ),
-        operator_args={"interceptors": [_dbt_env], "callback": _keep_artifacts, "retries": 0},
+        operator_args={
+            "interceptors": [_dbt_env],
+            "callback": _keep_artifacts,
+            "retries": 0,
+            "pool": WAREHOUSE_POOL,
+        },
     )
 
     def dag_step(step: str) -> Any:

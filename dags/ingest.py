@@ -3,14 +3,17 @@
 
 One DAG per source. Each run discovers the source's data sheets (the saved pages of the embedded
 run, or the sheets file `DEVFIN_SHEETS_FILE` over HTTP), fetches them in batches (one mapped
-`fetch` task per batch, in the `devfin_http` pool), archives every body, parses them
-into typed records, checks them with the Great Expectations suites in `expectations/`, and loads
-the sheet versions that pass (and are new) into `staging.*`, with `audit.*` saying what happened
-to every sheet. A sheet that cannot be parsed or fails a critical check is quarantined, never
-dropped. The `load` task updates the source's Asset, which schedules `build_marts`.
+`fetch` task per batch, in the `devfin_http` pool; on a DuckDB warehouse in `devfin_duckdb`),
+archives every body, parses them into typed records, checks them with the Great Expectations
+suites in `expectations/`, and loads the sheet versions that pass (and are new) into
+`staging.*`, with `audit.*` saying what happened to every sheet. A sheet that cannot be parsed
+or fails a critical check is quarantined, never dropped. The `load` task updates the source's
+Asset, which schedules `build_marts`.
 
 Each task is one call into `devfin.pipeline`; the stages hand over through files in the run
-directory, so any task can be cleared and re-run.
+directory, so any task can be cleared and re-run. On a DuckDB warehouse, which one process at a
+time may open, the tasks that open it (`fetch`, `load`) wait their turn with those of the other
+DAGs in the one-slot pool `devfin_duckdb`.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
+from devfin.locking import DUCKDB_POOL
+from devfin.settings import load_settings
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
 
 # Retries back off from 30 s, so a transient fault heals and a real one surfaces within minutes.
 # Limits the fetch tasks of all DAGs running at once (`make airflow-init` creates it).
 HTTP_POOL = "devfin_http"
+# The tasks opening a DuckDB warehouse, of every DAG, one at a time (`make airflow-init` creates
+# it); a PostgreSQL warehouse takes them side by side and names no pool (docker-compose has none).
+# Read from the settings alone at parse time: no connection.
+WAREHOUSE_POOL = DUCKDB_POOL if load_settings().warehouse_kind == "duckdb" else None
 DEFAULT_ARGS = {
     "retries": 2,
     "retry_delay": timedelta(seconds=30),
@@ -54,7 +63,9 @@ def build_ingest_dag(source: str) -> object:
             ids = frozenset(params["ids"]) if params and params.get("ids") else None
             return discover_sheets(source, run_id, load_settings(), ids)
 
-        @task(pool=HTTP_POOL)
+        # it writes raw.fetches: on DuckDB one writer at a time outranks the HTTP pool (whose one
+        # slot it keeps to as well)
+        @task(pool=WAREHOUSE_POOL or HTTP_POOL)
         def fetch(batch: int, run_id: str | None = None) -> dict[str, int]:
             from devfin.pipeline import fetch_sheets
             from devfin.settings import load_settings
@@ -76,7 +87,7 @@ def build_ingest_dag(source: str) -> object:
 
             return validate_sheets(source, run_id, load_settings())
 
-        @task(outlets=[Asset(staging_asset_uri(source))])
+        @task(outlets=[Asset(staging_asset_uri(source))], pool=WAREHOUSE_POOL)
         def load(run_id: str | None = None) -> dict[str, int]:
             from devfin.pipeline import load_sheets
             from devfin.settings import load_settings

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -39,6 +40,7 @@ from typing import Any
 from devfin import csp
 from devfin.errors import DevfinError
 from devfin.fetching import utc_now
+from devfin.locking import held_fds, scratch_dir, warehouse_lock
 from devfin.paths import path_component
 from devfin.settings import Settings
 
@@ -96,16 +98,27 @@ def docs_dir(settings: Settings) -> Path:
     return settings.report_dir / "dq" / "dbt"
 
 
-def run_dbt(settings: Settings, out_dir: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """One dbt command against the warehouse; its target and logs go to `out_dir`."""
+def run_dbt(
+    settings: Settings, out_dir: Path, *command: str, lock: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """One dbt command against the warehouse, holding it (`warehouse_lock`; not with `lock`
+    false, for a command that opens no connection); its target and logs go to `out_dir`."""
     arguments = [
         str(dbt_executable()),
         *command,
         *_folders(settings, out_dir),
     ]
     env = {**os.environ, **dbt_env(settings)}
-    log.info("running %s", " ".join(arguments))
-    completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
+    with warehouse_lock(settings, f"dbt {' '.join(command)}") if lock else nullcontext():
+        log.info("running %s", " ".join(arguments))
+        completed = subprocess.run(
+            arguments,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            pass_fds=held_fds(settings),  # dbt holds the warehouse with this process
+        )
     for line in completed.stdout.splitlines():
         log.info("dbt: %s", line)
     return completed
@@ -124,8 +137,14 @@ class DbtStep:
 def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
     """dbt commands one after another in one child process (`devfin.dbt_session`): dbt starts
     once; returns each command's exit code."""
-    with tempfile.TemporaryDirectory(prefix="devfin-dbt-") as scratch:
-        codes_path = Path(scratch) / "exit-codes.json"
+    described = "; ".join(f"dbt {' '.join(step.command)}" for step in steps)
+    with (
+        warehouse_lock(settings, described),
+        # under the data folder, named for this process: a run killed meanwhile leaves it to
+        # the next session to remove, and the session of another live run keeps its own
+        scratch_dir(settings.data_dir / "tmp", "dbt-") as scratch,
+    ):
+        codes_path = scratch / "exit-codes.json"
         arguments = [sys.executable, "-m", "devfin.dbt_session", str(codes_path)]
         for step in steps:
             step.out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,9 +154,15 @@ def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
             }
             arguments.append(json.dumps(spec))
         env = {**os.environ, **dbt_env(settings)}
-        described = "; ".join(f"dbt {' '.join(step.command)}" for step in steps)
         log.info("running %s", described)
-        completed = subprocess.run(arguments, env=env, capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            arguments,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            pass_fds=held_fds(settings),  # dbt holds the warehouse with this process
+        )
         for line in completed.stdout.splitlines():
             log.info("dbt: %s", line)
         if not codes_path.exists():
@@ -199,7 +224,8 @@ def dbt_manifest(settings: Settings) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=root, prefix=".parse-"))
     try:
-        parsed = run_dbt(settings, scratch, "parse")
+        # no warehouse lock: a DAG parse runs this, and `dbt parse` opens no connection
+        parsed = run_dbt(settings, scratch, "parse", lock=False)
         if parsed.returncode != 0 or not (scratch / "manifest.json").exists():
             raise DbtError(
                 f"dbt parse of {settings.dbt_project_dir} failed (exit {parsed.returncode}):"
@@ -254,6 +280,14 @@ def build_marts(
     (fixed inputs: they test the SQL, not the data) run when the project changed since the last
     full build; the docs are generated when it changed since they were published.
     """
+    # One turn on the warehouse for the whole build: its stamp, dbt, the ledger.
+    with warehouse_lock(settings, f"build the marts of run {load_id}"):
+        return _build_marts(load_id, settings, clock, full)
+
+
+def _build_marts(
+    load_id: str, settings: Settings, clock: Callable[[], datetime], full: bool
+) -> dict[str, int]:
     from devfin.pipeline import open_warehouse
 
     with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
@@ -338,6 +372,11 @@ DAG_STEPS: dict[str, tuple[str, ...]] = {
 def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
     """One of the marts DAG's own dbt invocations (`DAG_STEPS`), its artifacts kept with the
     run's; raises DbtError naming the failed nodes."""
+    with warehouse_lock(settings, f"dbt {step} of run {load_id}"):
+        _run_dag_step(step, load_id, settings)
+
+
+def _run_dag_step(step: str, load_id: str, settings: Settings) -> None:
     from devfin.pipeline import ensure_warehouse
 
     ensure_warehouse(settings)  # the staging tables dbt reads from must exist before any load
@@ -369,9 +408,10 @@ def record_dbt_run(
     """
     from devfin.pipeline import ensure_warehouse
 
-    ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
-    steps = _closing_steps(settings, settings.dbt_run_dir(load_id), docs=True)
-    return _record(load_id, settings, clock, run_dbt_session(settings, *steps))
+    with warehouse_lock(settings, f"record the dbt run {load_id}"):
+        ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
+        steps = _closing_steps(settings, settings.dbt_run_dir(load_id), docs=True)
+        return _record(load_id, settings, clock, run_dbt_session(settings, *steps))
 
 
 def _closing_steps(

@@ -19,6 +19,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+import shutil
 import sys
 import types
 from collections import Counter
@@ -47,6 +48,7 @@ from devfin.fetching import (
     batches,
     utc_now,
 )
+from devfin.locking import claim, remove_abandoned, warehouse_lock
 from devfin.marts import DbtError  # noqa: F401  (raised by build_marts; importable from here)
 from devfin.parsing import json_line, parse_one
 from devfin.quality import derive
@@ -61,26 +63,29 @@ PROGRESS_EVERY = 500
 
 
 @contextmanager
-def open_warehouse(settings: Settings) -> Iterator[Engine]:
+def open_warehouse(settings: Settings, purpose: str = "") -> Iterator[Engine]:
     """An engine on the warehouse with the contract's schema in place, disposed afterwards.
 
-    Disposing matters on DuckDB: one process at a time may hold the file for writing.
+    On DuckDB one process at a time may open the file: the block holds the warehouse lock
+    (`devfin.locking.warehouse_lock`, waiting its turn; `purpose` tells those waiting what this
+    process does), and the engine is disposed before the lock is let go.
     """
     if settings.warehouse_kind == "duckdb":
         Path(sa.engine.make_url(settings.warehouse_url).database or "").parent.mkdir(
             parents=True, exist_ok=True
         )
-    engine = warehouse.create_engine(settings.warehouse_url)
-    try:
-        warehouse.ensure_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
+    with warehouse_lock(settings, purpose):
+        engine = warehouse.create_engine(settings.warehouse_url)
+        try:
+            warehouse.ensure_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
-def ensure_warehouse(settings: Settings) -> None:
+def ensure_warehouse(settings: Settings, purpose: str = "") -> None:
     """Create the contract's schema in the warehouse where it is missing."""
-    with open_warehouse(settings):
+    with open_warehouse(settings, purpose):
         pass
 
 
@@ -203,7 +208,10 @@ def fetch_sheets(
     archive = Archive(settings.archive_url)
     outcomes = Counter[str]()
     name = f"fetched-{'all' if batch is None else batch}.jsonl"
-    with open_warehouse(settings) as engine, _jsonl_writer(run_dir / name) as out:
+    with (
+        open_warehouse(settings, f"fetch {source} run {load_id}") as engine,
+        _jsonl_writer(run_dir / name) as out,
+    ):
         for chunk in _batched(refs, settings.stream_batch_size):
             ids = [ref.sheet_id for ref in chunk]
             with engine.connect() as conn:
@@ -538,10 +546,14 @@ def load_sheets(
     tally = Counter[str]()
     fill = drift.FillCounter(source)
 
+    spool_dir = run_dir / "load-spool"
+    # The spools of loads killed before they finished (their transactions rolled back).
+    remove_abandoned(p for p in settings.data_dir.glob("runs/*/*/load-spool") if p != spool_dir)
     with (
-        open_warehouse(settings) as engine,
+        open_warehouse(settings, f"load {source} run {load_id}") as engine,
         warehouse.duckdb_memory_limit(engine, settings.duckdb_load_memory_limit),
         engine.begin() as conn,
+        _spool_folder(spool_dir, settings),
     ):
         # One connection: the releases are read in the transaction that writes the load.
         released = _released_versions(conn, source)
@@ -562,7 +574,9 @@ def load_sheets(
             conn, warehouse.quarantine, parse_failures
         )
         seen: set[tuple[str, str]] = set()  # the same version twice in one run loads once
-        spool = warehouse.StagingSpool(conn, run_dir / "load-spool")
+        spool = warehouse.StagingSpool(conn, spool_dir)
+        if settings.warehouse_kind == "duckdb":  # where it spools: the owner file says whose
+            claim(spool_dir)
         for batch in _batched(_iter_jsonl(run_dir / "parsed.jsonl"), settings.stream_batch_size):
             for item in batch:
                 fill.add(item["sheet"]["record"])
@@ -638,6 +652,17 @@ def load_sheets(
         counts["sheets_failed"],
     )
     return counts
+
+
+@contextmanager
+def _spool_folder(spool_dir: Path, settings: Settings) -> Iterator[None]:
+    """The load's Parquet spool (`warehouse.StagingSpool`) is gone when the load ends, also when
+    it failed (the transaction rolled back: the rows spooled are of no use)."""
+    try:
+        yield
+    finally:
+        if settings.warehouse_kind == "duckdb":
+            shutil.rmtree(spool_dir, ignore_errors=True)
 
 
 def _sort_out(
@@ -814,7 +839,7 @@ def publish_report(settings: Settings) -> str:
     """Write the static data-quality report; returns its path."""
     from devfin.report import write_dq_report
 
-    with open_warehouse(settings) as engine:
+    with open_warehouse(settings, "data-quality report") as engine:
         path = write_dq_report(engine, settings)
     log.info("data-quality report: %s", path)
     return str(path)
@@ -824,7 +849,7 @@ def summarize(settings: Settings) -> str:
     """The run summary: sheets seen / loaded / quarantined, checks, marts, where things are."""
     from devfin.report import summary
 
-    with open_warehouse(settings) as engine:
+    with open_warehouse(settings, "summary") as engine:
         return summary(engine, settings)
 
 

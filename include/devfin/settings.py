@@ -50,6 +50,9 @@ class Settings:
     # dbt's own variable, read here for its default: `info`, not dbt's `debug` (a debug line for
     # every event of every node costs a build about 2.5 s of CPU in 20 at 220 nodes).
     dbt_file_log_level: str = "info"
+    # How long a process waits for a DuckDB warehouse another one holds (devfin.locking) before
+    # it gives up naming the holder: long enough for a dbt build of the other run.
+    warehouse_lock_timeout_seconds: float = 900.0
 
     @property
     def warehouse_kind(self) -> str:
@@ -127,6 +130,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         duckdb_load_memory_limit=_size(env, "DEVFIN_DUCKDB_LOAD_MEMORY_LIMIT", "128MB"),
         duckdb_dbt_memory_limit=_size(env, "DEVFIN_DUCKDB_DBT_MEMORY_LIMIT", "256MB"),
         dbt_file_log_level=env.get("DBT_LOG_LEVEL_FILE") or "info",
+        warehouse_lock_timeout_seconds=_number(env, "DEVFIN_WAREHOUSE_LOCK_TIMEOUT", 900.0, float),
         sample_dir=Path(env.get("DEVFIN_SAMPLE_DIR") or repo_dir / "include" / "sample_data"),
         report_dir=Path(env.get("DEVFIN_REPORT_DIR") or repo_dir / "reports"),
         dbt_project_dir=Path(env.get("DEVFIN_DBT_PROJECT_DIR") or repo_dir / "dbt"),
