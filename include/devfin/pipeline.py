@@ -588,18 +588,28 @@ def load_sheets(
             present = warehouse.loaded_versions(
                 conn, source, ((i["sheet_id"], i["sheet_version"]) for i in candidates)
             )
-            by_table: dict[str, list[dict[str, Any]]] = {}
+            new: list[tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]] = []
             for item in candidates:
                 key = (item["sheet_id"], item["sheet_version"])
                 if key in present or key in seen:
                     tally["versions_present"] += 1
                     continue
                 seen.add(key)
-                tally["sheets_loaded"] += 1
-                for table, rows in _staging_rows(item, load_id).items():
-                    by_table.setdefault(table, []).extend(rows)
-            for table, rows in by_table.items():
-                tally["rows_loaded"] += spool.add(warehouse.STAGING_TABLES[table], rows)
+                new.append((item, _staging_rows(item, load_id)))
+            rows, refused = _spool_sheets(spool, new)
+            tally["rows_loaded"] += rows
+            tally["sheets_loaded"] += len(new) - len(refused)
+            tally["sheets_quarantined"] += warehouse.insert_rows(
+                conn,
+                warehouse.quarantine,
+                [
+                    _quarantine_row(
+                        load_id, source, item, "load", "load_error", message,
+                        warehouse.dumps(item["sheet"]), now,
+                    )
+                    for item, message in refused
+                ],
+            )  # fmt: skip
             log.info(
                 "%s: %d sheets read, %d loaded so far",
                 source,
@@ -652,6 +662,34 @@ def load_sheets(
         counts["sheets_failed"],
     )
     return counts
+
+
+def _spool_sheets(
+    spool: warehouse.StagingSpool,
+    sheets: list[tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]],
+) -> tuple[int, list[tuple[dict[str, Any], str]]]:
+    """Spool a batch of sheets' staging rows; returns the rows written and the sheets refused,
+    each with the database's message. A batch is written whole; one the warehouse refuses is
+    written again sheet by sheet, so only the sheets whose rows it refuses stay out."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for _, tables in sheets:
+        for table, rows in tables.items():
+            merged.setdefault(table, []).extend(rows)
+    try:
+        return spool.add_sheet_rows(merged), []
+    except warehouse.RowsRefused:
+        pass
+    written, refused = 0, []
+    for item, tables in sheets:
+        try:
+            written += spool.add_sheet_rows(tables)
+        except warehouse.RowsRefused as error:
+            log.warning(
+                "%s: sheet %s refused by the warehouse, quarantined (load_error): %s",
+                item["source_url"], item["sheet_id"], error,
+            )  # fmt: skip
+            refused.append((item, str(error)))
+    return written, refused
 
 
 @contextmanager

@@ -278,7 +278,8 @@ _LEGEND = (
     "<span class='muted'>&ndash;</span></dt><dd>the check passed / failed on n values / did not run"
     " in that run (no new sheet version to check)</dd>"
     "<dt>stage</dt><dd><code>parse</code>: the page could not be read as a data sheet;"
-    " <code>validate</code>: it failed a critical check</dd>"
+    " <code>validate</code>: it failed a critical check; <code>load</code>: the warehouse"
+    " refused its rows (<code>load_error</code>, in the database's words)</dd>"
     "</dl></div>"
 )
 

@@ -149,7 +149,7 @@ quarantine = sa.Table(
     sa.Column("sheet_id", sa.Text, nullable=False),
     sa.Column("sheet_version", sa.Text),
     sa.Column("source_url", sa.Text, nullable=False),
-    sa.Column("stage", sa.Text, nullable=False),  # parse | validate
+    sa.Column("stage", sa.Text, nullable=False),  # parse | validate | load
     sa.Column("reason_code", sa.Text, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("record_json", sa.Text),
@@ -241,6 +241,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     if unknown:
         raise ValueError(f"{table.fullname} has no column {', '.join(sorted(unknown))}")
     if conn.dialect.name == "postgresql":
+        _refuse_rounding(table, rows)
         _copy_into_postgres(conn, table, rows)
         return len(rows)
     columns = _columns(table, rows)
@@ -252,6 +253,28 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     return len(rows)
 
 
+def _refuse_rounding(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Raise ValueError for a number with more decimals than its column keeps: PostgreSQL would
+    round it without a word, where DuckDB (through Arrow) refuses it; both warehouses must hold
+    the same values. (A number too long for its column PostgreSQL refuses itself.)"""
+    for column in table.columns:
+        kind = column.type
+        if not isinstance(kind, sa.Numeric) or isinstance(kind, sa.Float) or kind.scale is None:
+            continue
+        for row in rows:
+            value = row.get(column.name)
+            if (
+                isinstance(value, Decimal)
+                and value.is_finite()
+                and int(value.as_tuple().exponent) < -kind.scale
+                and value != round(value, kind.scale)
+            ):
+                raise ValueError(
+                    f"{table.fullname}.{column.name}: {value} has more than {kind.scale}"
+                    " decimals, which the column would round"
+                )
+
+
 def _columns(table: sa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     """The rows as one list per column (a missing key is NULL), NUL characters stripped."""
     columns = {column.name: [row.get(column.name) for row in rows] for column in table.columns}
@@ -260,7 +283,13 @@ def _columns(table: sa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[
 
 
 def _arrow_table(table: sa.Table, columns: dict[str, list[Any]]) -> pa.Table:
-    return pa.table({c.name: pa.array(columns[c.name], type=_arrow_type(c)) for c in table.columns})
+    arrays = {}
+    for column in table.columns:
+        try:
+            arrays[column.name] = pa.array(columns[column.name], type=_arrow_type(column))
+        except (pa.ArrowException, OverflowError) as error:  # say which column could not
+            raise type(error)(f"column {column.name} ({column.type}): {error}") from error
+    return pa.table(arrays)
 
 
 def _records(names: list[str], rows: Sequence[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -335,6 +364,9 @@ def _copy_into_postgres(conn: Connection, table: sa.Table, rows: Sequence[dict[s
         _strip_nul(table, columns)
         with conn.begin_nested():
             _copy(conn, table, zip(*columns.values(), strict=True))
+    except BaseException:
+        savepoint.rollback()
+        raise
     else:
         savepoint.commit()
 
@@ -386,6 +418,36 @@ def _insert_select(conn: Connection, table: sa.Table, relation: str) -> None:
     )
 
 
+class RowsRefused(Exception):
+    """The warehouse refused rows: a value its column cannot hold (the message says which)."""
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    """What a bulk insert raises for a value its column cannot hold: Arrow's conversion
+    (DuckDB: precision, scale, integer size, a type mismatch) or the server (PostgreSQL)."""
+    import psycopg
+
+    return (
+        pa.ArrowException, OverflowError, ArithmeticError, ValueError, TypeError,
+        sa.exc.DBAPIError, psycopg.DataError, psycopg.IntegrityError,
+    )  # fmt: skip
+
+
+_REFUSALS = _refusals()
+
+
+@contextmanager
+def _refusal_of(table: str) -> Iterator[None]:
+    """Turn what a bulk insert of `table` raises for a value it cannot hold into RowsRefused:
+    the table, then the database's (or Arrow's) words on one line."""
+    try:
+        yield
+    except _REFUSALS as error:
+        cause = getattr(error, "orig", None) or error
+        words = " ".join(str(cause).split())
+        raise RowsRefused(f"staging.{table}: {type(cause).__name__}: {words}") from error
+
+
 class StagingSpool:
     """The staging rows of one load, written batch by batch into its one transaction without
     the transaction holding them in this process's memory.
@@ -407,20 +469,42 @@ class StagingSpool:
         if self._spools:
             shutil.rmtree(spool_dir, ignore_errors=True)  # what an interrupted load left
 
-    def add(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
-        """Write one batch of a staging table's rows; returns how many."""
-        if not self._spools or not rows:
-            return insert_rows(self._conn, table, rows)
+    def add_sheet_rows(self, tables: dict[str, Sequence[dict[str, Any]]]) -> int:
+        """Write the staging rows of some sheets, by table name, all or none; returns how many.
+        A value the warehouse's column cannot hold (a number too long for its type, say) raises
+        RowsRefused naming the table, in the database's words, and none of these rows is
+        written."""
+        if not self._spools:
+            savepoint = self._conn.begin_nested()
+            try:
+                for name, rows in tables.items():
+                    with _refusal_of(name):
+                        insert_rows(self._conn, STAGING_TABLES[name], rows)
+            except RowsRefused:
+                savepoint.rollback()
+                raise
+            savepoint.commit()
+        else:
+            data = {}  # every table converted before any is written: a refusal leaves nothing
+            for name, rows in tables.items():
+                if rows:
+                    with _refusal_of(name):
+                        data[name] = _arrow_table(
+                            STAGING_TABLES[name], _columns(STAGING_TABLES[name], rows)
+                        )
+            for name, table in data.items():
+                self._write(name, table)
+        return sum(len(rows) for rows in tables.values())
+
+    def _write(self, name: str, data: pa.Table) -> None:
         import pyarrow.parquet as pq
 
-        data = _arrow_table(table, _columns(table, rows))
-        writer = self._writers.get(table.name)
+        writer = self._writers.get(name)
         if writer is None:
             self._dir.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(self._dir / f"{table.name}.parquet", data.schema)
-            self._writers[table.name] = writer
+            writer = pq.ParquetWriter(self._dir / f"{name}.parquet", data.schema)
+            self._writers[name] = writer
         writer.write_table(data)
-        return len(rows)
 
     def finish(self) -> None:
         """Insert what was spooled (DuckDB), in the connection's transaction."""
