@@ -19,11 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Fault:
     """What to do instead of (or before) serving a page. Build one with the class methods."""
 
-    kind: str  # "status" | "delay" | "cut" | "redirect" | "unsized"
+    kind: str  # "status" | "delay" | "cut" | "redirect" | "unsized" | "unsized_cut"
     status: int = 200
     retry_after: str | None = None
     seconds: float = 0.0
     location: str | None = None
+    fraction: float = 1.0  # of the body an "unsized_cut" sends
+    chunked: bool = False  # an "unsized_cut" as a chunked stream ended cleanly
 
     @classmethod
     def status_code(cls, status: int, *, retry_after: str | None = None) -> Fault:
@@ -48,6 +50,12 @@ class Fault:
     def unsized(cls) -> Fault:
         """Send the page without Content-Length, ending it by closing the connection."""
         return cls("unsized")
+
+    @classmethod
+    def unsized_cut(cls, fraction: float, *, chunked: bool = False) -> Fault:
+        """Send `fraction` of the page without Content-Length, then end it as if whole: by
+        closing the connection, or (`chunked`) with the last chunk of a chunked stream."""
+        return cls("unsized_cut", fraction=fraction, chunked=chunked)
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "unsized":
             self.close_connection = True
             self._send(200, body, {**headers, "Connection": "close"}, sized=False)
+        elif fault is not None and kind == "unsized_cut":
+            self._send_cut_unsized(body, headers, fault)
         else:
             self._send(200, body, headers)
 
@@ -189,6 +199,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if status != 304:
             self.wfile.write(body[:send])
+        self.wfile.flush()
+
+    def _send_cut_unsized(self, body: bytes, headers: Mapping[str, str], fault: Fault) -> None:
+        part = body[: int(len(body) * fault.fraction)]
+        if not fault.chunked:
+            self.close_connection = True
+            self._send(200, part, {**headers, "Connection": "close"}, sized=False)
+            return
+        # A well-formed chunked stream (its zero-length last chunk sent) of part of the page.
+        self._send(200, b"", {**headers, "Transfer-Encoding": "chunked"}, sized=False)
+        self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(part), part))
         self.wfile.flush()
 
     def log_message(self, format: str, *args: object) -> None:

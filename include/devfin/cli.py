@@ -13,26 +13,42 @@ from pathlib import Path
 from typing import Any
 
 from devfin.errors import DevfinError, ParseError
+from devfin.parsing import parse_sheet
 from devfin.records import parsed_sheet_to_json
 from devfin.settings import Settings, load_settings
-from devfin.sources import SOURCE_KEYS, detect_source, get_source
+from devfin.sources import SOURCE_KEYS, detect_source
 
 
 def _parse_command(args: argparse.Namespace) -> int:
-    status = 0
+    """Each page's JSON record on stdout; each failure one line on stderr (file, reason, what
+    went wrong), never a traceback; exit status 1 if any page failed."""
+    failed = 0
     for path in args.paths:
-        content = path.read_bytes()
         try:
+            content = path.read_bytes()
             source = args.source or detect_source(path.resolve().parts, content)
-            sheet = get_source(source).parse(
-                content, sheet_id=path.stem, url=path.resolve().as_uri()
-            )
-        except (ParseError, ValueError) as error:
-            print(f"devfin parse: {path}: {error}", file=sys.stderr)
-            status = 1
+            sheet = parse_sheet(source, content, sheet_id=path.stem, url=path.resolve().as_uri())
+        except ParseError as error:
+            failed += _parse_failure(path, error.reason, error.message)
+            continue
+        except OSError as error:
+            failed += _parse_failure(path, "unreadable", error.strerror or str(error))
+            continue
+        except ValueError as error:  # detect_source: no source folder, no telling content
+            failed += _parse_failure(path, "unknown_source", str(error))
             continue
         print(json.dumps({"path": str(path), **parsed_sheet_to_json(sheet)}, ensure_ascii=False))
-    return status
+    if failed:
+        print(f"devfin parse: {failed} of {len(args.paths)} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _parse_failure(path: Path, reason: str, message: str) -> int:
+    """One line on stderr for a page that did not parse; 1, to count it."""
+    # Messages quote page text: one line of printable characters, whatever the page held.
+    line = _printable(" ".join(f"{path}: {reason}: {message}".split()))
+    print(f"devfin parse: {line}", file=sys.stderr)
+    return 1
 
 
 def _run_command(args: argparse.Namespace) -> int:

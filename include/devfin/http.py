@@ -28,6 +28,8 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from devfin.text import closes_html_document, looks_like_html
+
 log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = (
@@ -36,6 +38,8 @@ DEFAULT_USER_AGENT = (
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 GONE_STATUSES = frozenset({404, 410})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TRUNCATED = "truncated"  # the note and the error's start of a body that ends inside its page
 # Float clocks: a start due at `ready` may be seen at `ready - 1 ulp` after sleeping exactly.
 _CLOCK_SLACK = 1e-9
 
@@ -473,7 +477,13 @@ class HttpFetcher:
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if declared is not None and encoding == "identity" and size < declared:
             return cut
-        return _Try("fetched", url, status, b"".join(chunks), etag, last_modified)
+        body = b"".join(chunks)
+        if declared is None and _ends_inside_html(body, response.headers.get("Content-Type")):
+            # Without a length to hold it to, a body closed early (the connection, or a chunked
+            # stream its server ended after an error) is known short only by its page.
+            error = f"{TRUNCATED}: no Content-Length and the page ends before its </html>"
+            return _Try("failed", url, status, error=error, note=TRUNCATED, retry=True)
+        return _Try("fetched", url, status, body, etag, last_modified)
 
     # Which hosts and paths may be asked for.
 
@@ -531,3 +541,15 @@ class HttpFetcher:
             return _Robots(None, f"{url} unreachable after {attempts} attempts: {last.error}")
         log.info("%s: robots.txt read from %s", origin, last.final_url)
         return _Robots(parser)
+
+
+def _ends_inside_html(body: bytes, content_type: str | None) -> bool:
+    """Whether an HTML body (by its Content-Type, or by its start if it has none) ends before
+    its closing </html>. Other types have no end to check here: their parsers judge them."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16: not read byte-wise; its parser checks the page whole
+    # Latin-1 maps every byte, and the tags are ASCII in every encoding a sheet comes in.
+    text = body.decode("latin-1")
+    is_html = media_type in HTML_MEDIA_TYPES if media_type else looks_like_html(text)
+    return is_html and not closes_html_document(text)

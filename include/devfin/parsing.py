@@ -13,7 +13,7 @@ from typing import Any
 
 from devfin.archive import Archive
 from devfin.errors import ParseError
-from devfin.records import parsed_sheet_to_json
+from devfin.records import ParsedSheet, parsed_sheet_to_json
 from devfin.sources import get_source
 
 log = logging.getLogger("devfin.pipeline")  # the parse stage's messages, wherever they run
@@ -30,6 +30,25 @@ def _archive(url: str) -> Archive:
     return Archive(url)
 
 
+PARSER_ERROR = "parser_error"  # the reason of a ParseError that is a parser's bug
+
+
+def parse_sheet(source: str, content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
+    """One sheet's records, or ParseError: a parser's bug too (reason `parser_error`, its
+    exception as the cause), so that it costs one sheet, not the run or a traceback."""
+    try:
+        return get_source(source).parse(content, sheet_id=sheet_id, url=url)
+    except ParseError:
+        raise
+    except Exception as error:  # a parser bug must cost one sheet, not the run
+        raise ParseError(
+            f"parser error {type(error).__name__}: {error}",
+            reason=PARSER_ERROR,
+            sheet_id=sheet_id,
+            url=url,
+        ) from error
+
+
 def parse_one(job: tuple[str, str, str, str, str, str]) -> tuple[bool, str]:
     """One sheet: (True, its parsed item) or (False, the failure to quarantine), as a JSON line
     made here, in the worker, so the parent only writes it out."""
@@ -42,12 +61,16 @@ def parse_one(job: tuple[str, str, str, str, str, str]) -> tuple[bool, str]:
     }
     try:
         body = _archive(archive_url).get(version)
-        sheet = get_source(source).parse(body, sheet_id=sheet_id, url=url)
+        sheet = parse_sheet(source, body, sheet_id=sheet_id, url=url)
     except ParseError as error:
-        log.warning("%s: quarantined at parse: %s", source, error)
+        if error.reason == PARSER_ERROR:  # the bug's traceback, for whoever fixes it
+            log.error("%s: parser failed on sheet %s (%s)", source, sheet_id, url,
+                      exc_info=error.__cause__)  # fmt: skip
+        else:
+            log.warning("%s: quarantined at parse: %s", source, error)
         return False, json_line({**meta, "reason_code": error.reason, "message": str(error)})
-    except Exception as error:  # a parser bug must cost one sheet, not the run
-        log.exception("%s: parser failed on sheet %s (%s)", source, sheet_id, url)
+    except Exception as error:  # the archive could not give the page back: one sheet lost
+        log.exception("%s: sheet %s (%s) not read from the archive", source, sheet_id, url)
         message = f"parser error {type(error).__name__}: {error} (sheet {sheet_id})"
-        return False, json_line({**meta, "reason_code": "parser_error", "message": message})
+        return False, json_line({**meta, "reason_code": PARSER_ERROR, "message": message})
     return True, json_line({**meta, "sheet": parsed_sheet_to_json(sheet)})

@@ -72,6 +72,8 @@ class AdbProject:
     financing_counterpart_others: Decimal | None = None
     financing_total: Decimal | None = None
     currency_code: str | None = None
+    # Why the page is cut short (it lacks what its layout always prints), None when whole.
+    cut_short_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,8 @@ class CdiaIntervention:
     cooperation_details: str | None = None
     expected_outcomes: str | None = None
     downloads: str | None = None  # the "Download:" link texts, "; "-joined
+    # Why the page is cut short (it lacks what its layout always prints), None when whole.
+    cut_short_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from devfin.errors import ParseError
 
 # No-break spaces are layout artefacts of the HTML pages, never content.
 _NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
-_HORIZONTAL_SPACE = re.compile(r"[ \t]+")
+# A lone space does not match: re.sub would hold every word of a long text as a piece.
+_HORIZONTAL_SPACE = re.compile(r"[ \t]{2,}|\t")
 _BLANK_LINE_RUN = re.compile(r"\n{3,}")
 # Sheets write "-" for "no value".
 _EMPTY_MARKERS = frozenset({"", "-"})
@@ -42,6 +45,23 @@ MAX_AMOUNT = Decimal(10) ** 16  # numeric(18, 2): 16 digits before the point
 MAX_BIGINT = 2**63 - 1
 
 _HTML_SNIFF_CHARS = 1024
+
+# The page budget: a page beyond it is refused before it is parsed (ParseError), not parsed at
+# any cost. Real data sheets are 3 to 30 kB and nest elements some 20 deep (lexbor's tree of a
+# page costs about 13 times its size, and nesting its <div>s costs time by the square of their
+# depth: 40,000 of them took 7 s, 200,000 minutes); the limits are far above any real page, and
+# a page under them parses within DEVFIN's memory (bench/parse_memory.py: 20 MB pages).
+MAX_PAGE_BYTES = 32 * 2**20  # of a str page: its characters
+MAX_HTML_DEPTH = 10_000
+# A start or end tag, and whether it closes itself ("<path/>", as SVG writes it).
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)([^>]*)>")
+# Elements that hold no content, or that the parser closes itself when the next one starts:
+# a page of unclosed <p>s, <li>s or <td>s is not a deep one.
+_FLAT_TAGS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr"
+    " p li dd dt tr td th thead tbody tfoot caption colgroup option optgroup rb rp rt".split()
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # The pages escape apostrophes SQL-style ("People''s"); the data has one. `clean_text` mends it,
@@ -112,8 +132,11 @@ def parse_amount(value: str | None) -> Decimal | None:
     # The warehouse holds amounts as numeric(18,2): a larger one is no amount it can keep.
     if abs(number) >= MAX_AMOUNT:
         raise ValueError(f"too large for an amount (numeric(18,2)): {value!r}")
-    # Half-up is how money is rounded on paper; quantising keeps numeric(18,2) exact.
-    return number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    # The warehouse keeps cents: a fraction of one is no value it can keep, rather than a value
+    # rounded here without a word (or, at the load, rounded by PostgreSQL and refused by DuckDB).
+    if number != number.quantize(_CENT):
+        raise ValueError(f"more than 2 decimals (numeric(18,2) keeps cents): {value!r}")
+    return number.quantize(_CENT)
 
 
 def parse_decimal(value: str | None) -> Decimal | None:
@@ -157,10 +180,75 @@ def page_text(content: str | bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_page(content: str | bytes, *, sheet_id: str, url: str) -> str:
+    """The text of a saved page (`page_text`), if it is text within the page budget; else
+    ParseError: not UTF-8 (`not_a_data_sheet`), over MAX_PAGE_BYTES (`page_too_large`), HTML
+    nested deeper than MAX_HTML_DEPTH (`nested_too_deep`)."""
+
+    def refuse(message: str, reason: str) -> ParseError:
+        return ParseError(message, reason=reason, sheet_id=sheet_id, url=url)
+
+    if len(content) > MAX_PAGE_BYTES:
+        unit = "bytes" if isinstance(content, bytes) else "characters"
+        raise refuse(
+            f"page of {len(content):,} {unit} is over the page budget of {MAX_PAGE_BYTES:,}"
+            " (text.MAX_PAGE_BYTES): not parsed",
+            "page_too_large",
+        )
+    try:
+        text = page_text(content)
+    except UnicodeDecodeError as error:
+        raise refuse(f"page is not UTF-8 text: {error}", "not_a_data_sheet") from error
+    # A str may hold lone surrogates (bytes decoded with surrogateescape): no text to parse,
+    # nor one lexbor or the warehouse can take.
+    if not text.isascii() and (surrogate := _LONE_SURROGATE.search(text)) is not None:
+        raise refuse(
+            f"page is not Unicode text: a lone surrogate at character {surrogate.start():,}",
+            "not_a_data_sheet",
+        )
+    if looks_like_html(text) and (depth := html_depth(text, MAX_HTML_DEPTH)) > MAX_HTML_DEPTH:
+        raise refuse(
+            f"page nests elements more than {MAX_HTML_DEPTH:,} deep (text.MAX_HTML_DEPTH),"
+            f" {depth:,} by its tags at least: not parsed",
+            "nested_too_deep",
+        )
+    return text
+
+
+def html_depth(text: str, limit: int) -> int:
+    """How deep an HTML page nests its elements, as its tags say, counted up to one past
+    `limit` (unclosed elements the parser closes itself, and void ones, do not count)."""
+    if text.count("<") <= limit:  # too few tags to nest that deep: most pages
+        return 0
+    depth = deepest = 0
+    for match in _TAG.finditer(text):
+        name = match[2]
+        if name in _FLAT_TAGS or name.lower() in _FLAT_TAGS or match[3].endswith("/"):
+            continue
+        if match[1]:
+            depth = depth - 1 if depth else 0  # a stray end tag closes nothing
+        elif (depth := depth + 1) > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def looks_like_html(text: str) -> bool:
     """Whether a page is HTML (a live page) rather than the plain-text rendering of one."""
     head = text[:_HTML_SNIFF_CHARS].lstrip().lower()
     return head.startswith("<!doctype") or "<html" in head
+
+
+_HTML_END_TAG = re.compile(r"</html\s*>", re.IGNORECASE)
+
+
+def closes_html_document(text: str) -> bool:
+    """Whether an HTML page reaches its closing `</html>` tag, as every whole page does.
+
+    What follows the tag (whitespace, comments, a script a server or proxy appends) is allowed:
+    it is not the document being cut short."""
+    return _HTML_END_TAG.search(text) is not None
 
 
 def _month_number(name: str, value: str | None) -> int:

@@ -285,3 +285,32 @@ def test_an_oversize_body_fails_naming_the_cap(server: SheetServer, fault: Fault
     assert (big.outcome, big.content, big.attempts) == ("failed", None, 1)
     assert "max_bytes=1000" in big.error
     assert (fits.outcome, fits.content) == ("fetched", b"y" * 1_000)
+
+
+# A page whose end is known: a body without Content-Length is whole only if it reaches </html>.
+HTML_PAGE = b"<!DOCTYPE html>\n<html><body>\n" + b"<p>a row</p>\n" * 800 + b"</body>\n</HTML>\n"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["connection-close", "chunked"])
+def test_an_unsized_body_ending_inside_its_page_is_retried_then_fails_truncated(
+    server: SheetServer, chunked: bool
+) -> None:
+    cut = Fault.unsized_cut(0.7, chunked=chunked)
+    server.pages["/heals.html"] = server.pages["/stays-cut.html"] = HTML_PAGE
+    server.add_fault("/heals.html", cut, attempts={1, 2})
+    server.add_fault("/stays-cut.html", cut)
+    server.pages["/plain.txt"] = b"Project Number 40000-001\n" * 100  # no end to check: accepted
+    server.add_fault("/plain.txt", cut)
+
+    healed = fetch_one(FAST, server.url("/heals.html"))
+    doomed = fetch_one(FAST, server.url("/stays-cut.html"))
+    plain = fetch_one(FAST, server.url("/plain.txt"))
+
+    assert (healed.outcome, healed.content) == ("fetched", HTML_PAGE)
+    assert healed.history == ("truncated", "truncated")
+    assert (doomed.outcome, doomed.content, doomed.attempts) == ("failed", None, FAST.max_attempts)
+    assert set(doomed.history) == {"truncated"}
+    assert doomed.error is not None
+    gave_up = f"gave up after {FAST.max_attempts} attempts, the last: truncated:"
+    assert doomed.error.startswith(gave_up)
+    assert (plain.outcome, plain.attempts) == ("fetched", 1)

@@ -42,3 +42,49 @@ def test_parse_asks_for_the_source_when_it_cannot_tell(
     page.write_text("hello\n")
     assert main(["parse", str(page)]) == 1
     assert "--source" in capsys.readouterr().err
+
+
+def test_parse_prints_one_line_per_failure_never_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devfin import text
+    from devfin.sources import adb_pds
+
+    folder = tmp_path / "adb_pds"
+    folder.mkdir()
+    seed = (SAMPLES / "adb_pds" / "54037-001.txt").read_bytes()
+    (folder / "54037-001.txt").write_bytes(seed)
+    (folder / "crashes.txt").write_bytes(seed)  # the parser has a bug on this one
+    (folder / "huge.txt").write_bytes(seed + b"x" * 20_000)  # over the (lowered) page budget
+    (folder / "latin1.txt").write_bytes("Project Number | 54037-001 | caf\xe9\n".encode("latin-1"))
+    real_parse = adb_pds.parse
+
+    def buggy(content: bytes, *, sheet_id: str, url: str):
+        if sheet_id == "crashes":
+            raise IndexError("list index out of range\nwith a second line")
+        return real_parse(content, sheet_id=sheet_id, url=url)
+
+    monkeypatch.setattr(adb_pds, "parse", buggy)
+    monkeypatch.setattr(text, "MAX_PAGE_BYTES", len(seed) + 10_000)
+    names = ("54037-001", "crashes", "huge", "latin1", "missing")
+    assert main(["parse", *(str(folder / f"{name}.txt") for name in names)]) == 1
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["record"]["project_number"] for line in out.splitlines()] == [
+        "54037-001"
+    ]
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 5 and lines[-1] == "devfin parse: 4 of 5 failed"
+    reasons = {"crashes": "parser_error", "huge": "page_too_large", "latin1": "not_a_data_sheet"}
+    reasons["missing"] = "unreadable"
+    for line, (name, reason) in zip(lines, reasons.items(), strict=False):
+        assert line.startswith(f"devfin parse: {folder / name}.txt: {reason}: "), line
+    assert "IndexError: list index out of range with a second line" in lines[0]
+    assert "page budget" in lines[1]
+
+
+def test_parse_exits_zero_when_every_page_parsed(capsys: pytest.CaptureFixture[str]) -> None:
+    page = SAMPLES / "cdia" / "chongqing-innovation-and-human-capital-development.txt"
+    assert main(["parse", str(page)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1 and err == ""

@@ -121,13 +121,21 @@ def test_parse_month_rejects_a_day_date() -> None:
         ("USD 1.25 billion", "1250000000.00"),
         ("$2 thousand", "2000.00"),
         ("1,000,000", "1000000.00"),
-        ("12.345", "12.35"),
+        ("12.340", "12.34"),
+        ("US$ 1.23456789 million", "1234567.89"),
     ],
 )
 def test_parse_amount(raw: str, expected: str) -> None:
     amount = parse_amount(raw)
     assert isinstance(amount, Decimal)
     assert str(amount) == expected
+
+
+@pytest.mark.parametrize("raw", ["12.345", "55,239.585", "US$ 1.234567891 million"])
+def test_parse_amount_refuses_a_fraction_of_a_cent(raw: str) -> None:
+    """Rounded, the value would differ from the page without a word: it is no value at all."""
+    with pytest.raises(ValueError, match="more than 2 decimals"):
+        parse_amount(raw)
 
 
 @pytest.mark.parametrize("raw", ["-", "", None])

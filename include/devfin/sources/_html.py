@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -46,7 +46,9 @@ _CELL_TAGS = frozenset({"td", "th"})
 _SKIPPED_TAGS = frozenset({"head", "noscript", "script", "style", "template"})
 _ROW_GROUP_TAGS = frozenset({"thead", "tbody", "tfoot"})
 # HTML's white space; a no-break space is not one of them (text.clean_text takes care of it).
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+# Only runs and other white space than a space match: a lone space is left as it is, or a long
+# text's every space would be a match (re.sub holds every piece until it joins them).
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")
 # Spans beyond these are template bugs; capping them keeps a bad page from blowing up the grid.
 _MAX_COLSPAN = 100
 _MAX_ROWSPAN = 1000
@@ -110,10 +112,6 @@ class _TextBuilder:
         return "".join(self._parts)
 
 
-# The steps of a walk: a node's children to visit, a node to visit, an element's end.
-_CHILDREN, _VISIT, _LEAVE = range(3)
-
-
 class _Walker:
     """Writes the text under a node into a builder; a subclass may start new builders at markers."""
 
@@ -125,31 +123,40 @@ class _Walker:
         return False
 
     def walk(self, node: Node) -> None:
-        # Depth first with a stack of its own, not recursion: a page may nest elements deeper
-        # than Python's recursion limit (hundreds of <div>s in one cell).
-        stack: list[tuple[int, Any]] = [(_CHILDREN, node)]
-        while stack:
-            step, item = stack.pop()
-            if step == _LEAVE:
-                self._edge(item)
-            elif step == _CHILDREN:
-                stack.extend(
-                    (_VISIT, child) for child in reversed(list(item.iter(include_text=True)))
-                )
-            elif item.is_text_node:
-                self.out.write(item.text_content or "")
-            elif (
-                item.is_element_node
-                and item.tag not in _SKIPPED_TAGS
-                and not self.starts_segment(item)
-            ):
-                tag = item.tag
-                if tag == "br":
-                    self.out.line_break()
-                    continue
+        # Depth first along the tree's own links (first child, next sibling, parent): not by
+        # recursion, as a page may nest elements deeper than Python's recursion limit, nor with a
+        # stack of every child met, as a table may have a hundred thousand rows.
+        root = node.mem_id
+        current = node.first_child
+        while current is not None:
+            tag = self._enter(current)
+            if tag is not None and (child := current.first_child) is not None:
+                current = child
+                continue
+            if tag is not None:
                 self._edge(tag)
-                stack.append((_LEAVE, tag))
-                stack.append((_CHILDREN, item))
+            while (following := current.next) is None:
+                current = current.parent
+                if current is None or current.mem_id == root:
+                    return
+                self._edge(current.tag)
+            current = following
+
+    def _enter(self, item: Node) -> str | None:
+        """Writes what a node starts; the tag of an element whose children are to be walked."""
+        if item.is_text_node:
+            self.out.write(item.text_content or "")
+            return None
+        if not item.is_element_node:
+            return None
+        tag = item.tag
+        if tag in _SKIPPED_TAGS or self.starts_segment(item):
+            return None
+        if tag == "br":
+            self.out.line_break()
+            return None
+        self._edge(tag)
+        return tag
 
     def _edge(self, tag: str | None) -> None:
         if tag in _PARAGRAPH_TAGS:
@@ -301,10 +308,20 @@ def _read(table: Node, header: list[list[Node]], body: list[list[Node]]) -> Tabl
     return Table(
         caption=inner_text(caption) if caption is not None else None,
         columns=_column_paths(_place(header)),
-        rows=tuple(
-            tuple(slot.text if slot.origin else "" for slot in line) for line in _place(body)
-        ),
+        rows=_texts(body),
     )
+
+
+def _texts(rows: list[list[Node]]) -> tuple[tuple[str, ...], ...]:
+    """The rows' texts on the grid. Most tables span no cell: then each cell's text in its turn,
+    without a slot for each (a table of 100,000 rows would hold half a million at once)."""
+    if not any(_may_span(cell) for cells in rows for cell in cells):
+        texts: list[tuple[str, ...]] = []
+        for cells in rows:
+            texts.append(tuple(inner_text(cell) for cell in cells))
+            cells.clear()  # each row's nodes go once read: they and the texts are never all held
+        return tuple(texts)
+    return tuple(tuple(slot.text if slot.origin else "" for slot in line) for line in _place(rows))
 
 
 class _Slot(NamedTuple):

@@ -95,11 +95,12 @@ from devfin.text import (
     DOUBLED_APOSTROPHE_REPAIR,
     MAX_AMOUNT,
     clean_text,
+    closes_html_document,
     looks_like_html,
-    page_text,
     parse_amount,
     parse_date,
     parse_month,
+    read_page,
 )
 
 if TYPE_CHECKING:
@@ -540,17 +541,15 @@ class _Fields:
 def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
     """One sheet's records, from its saved page (HTML) or the page's text rendering."""
     sheet = _Sheet(sheet_id, url)
-    try:
-        text = page_text(content)
-    except UnicodeDecodeError as error:
-        raise sheet.error(f"page is not UTF-8 text: {error}", "not_a_data_sheet") from error
+    text = read_page(content, sheet_id=sheet_id, url=url)  # ParseError beyond the page budget
     if _REPAIR_MARK in text:  # a noncharacter, never text: shown as the replacement character
         text = text.replace(_REPAIR_MARK, "\ufffd")
     if looks_like_html(text):
         layout = _html_layout(text, sheet)
     else:
-        layout = _text_layout(_mark_repairs(text), sheet)
-    return _read_sheet(layout, sheet)
+        text = _mark_repairs(text)
+        layout = _text_layout(text, sheet)
+    return _flag_cut_short(_read_sheet(layout, sheet), text, layout)
 
 
 def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
@@ -2260,3 +2259,123 @@ def _read_contracts(layout: _Layout, sheet: _Sheet) -> list[AdbContract]:
                 )
             )
     return contracts
+
+
+# --- Completeness: a page cut short -----------------------------------------------------------
+
+# A page cut short (a download, save or export that stopped early) still parses while it holds
+# the project number, so each page is checked for what its layout always prints near its end.
+# The HTML page of every generation ends with </html>. In the text renderings: the live page's
+# last heading is "Procurement Plan" ("None currently available." under it when empty), below
+# the PDS disclaimer, the documents and the tenders; every other generation prints the PDS
+# disclaimer (below the facts from 2017, above them in the 2014-15 sheet and the 2015 tabbed
+# page); the 2014-15 funding table closes with its "TOTAL US$" line. The print view and the
+# nonsovereign page are only known from their first part, so for them (as for every text
+# page) the check is that the page does not end inside a value: in a "|" cell left open, in
+# prose stopped mid-sentence, or in the facts above the Description (which every sheet has).
+LIVE_PAGE_LAST_HEADING = "Procurement Plan"
+PDS_DISCLAIMER = BOILERPLATE_STARTS[0]
+_DISCLAIMED_GENERATIONS = frozenset({"page-2017", "page-2019", "tabbed-2015", "pds-2014"})
+_TOTAL_ROW = "total"
+# The facts every generation prints above the Description: a whole page never ends among them.
+_FACT_KEYS = _keys(
+    (
+        *PROJECT_NAME,
+        *PROJECT_NUMBER,
+        *COUNTRY,
+        *TEXT_FIELDS["project_status"],
+        *PROJECT_TYPE,
+        *SOURCE_OF_FUNDING,
+        *OPERATIONAL_PRIORITIES,
+        *SECTOR,
+        *SECTOR_ONLY,
+        *SUBSECTOR,
+        *BORROWER,
+        *TEXT_FIELDS["gender"],
+        "Strategic Agendas",
+        "Drivers of Change",
+    )
+)
+_VALUE_KEYS = _LIST_KEYS | _SCALAR_KEYS | _AGENCY_KEYS  # the others are prose
+# Below a list, every layout goes on (the Timetable follows the executing agencies): a page
+# ending in one, or in the facts, was cut; a whole one may end with a date or a paragraph.
+_NEVER_LAST_KEYS = _FACT_KEYS | _LIST_KEYS | _AGENCY_KEYS
+# How a sentence, and so a whole paragraph, ends (before any closing quotes): a cut
+# mid-paragraph rarely falls there.
+_SENTENCE_ENDS = frozenset(".!?")
+_CLOSING_QUOTES = "\"'\u201d\u2019"
+
+
+def _flag_cut_short(parsed: ParsedSheet, text: str, layout: _Layout) -> ParsedSheet:
+    reason = _cut_short(text, layout, parsed.record)
+    if reason is None:
+        return parsed
+    record = dataclasses.replace(parsed.record, cut_short_reason=reason)
+    return dataclasses.replace(parsed, record=record)
+
+
+def _cut_short(text: str, layout: _Layout, record: AdbProject) -> str | None:
+    """Why a page is cut short (it lacks what its layout always prints), None if it is whole."""
+    generation = record.layout or ""
+    if layout.sources is _HTML_SOURCES:
+        return None if closes_html_document(text) else "cut short: no closing </html>"
+    lines = [stripped for line in text.split("\n") if (stripped := line.strip())]
+    if generation == "live-2025":
+        heading = _key(LIVE_PAGE_LAST_HEADING)
+        if not any(_key(line.strip("| ")) == heading for line in lines):
+            return f"cut short: no {LIVE_PAGE_LAST_HEADING!r}, the live page's last heading"
+    elif generation in _DISCLAIMED_GENERATIONS and PDS_DISCLAIMER not in text:
+        return "cut short: no PDS disclaimer, which every page of its layout prints"
+    funding_tables = layout.grids_headed(APPROVED_AMOUNTS_COLUMNS[0])
+    if generation == "pds-2014" and not funding_tables and _has_approvals(record):
+        return "cut short: no funding table, which an approved project's sheet has"
+    for title in (MILESTONES, FINANCING_PLAN):
+        if any(not grid.rows for grid in layout.grids_titled(title)):
+            return f"cut short: the {title} table has no row"
+    for grid in funding_tables:
+        first = grid.columns[0]
+        if not any(_key(grid.cell(row, first) or "").startswith(_TOTAL_ROW) for row in grid.rows):
+            return "cut short: the funding table has no TOTAL line"
+    return _ends_inside_a_value(lines[-1] if lines else "", layout)
+
+
+def _ends_inside_a_value(last_line: str, layout: _Layout) -> str | None:
+    """Why a text page ends inside a value or a label (a page cut short), if it does."""
+    if not layout.rows:
+        return "cut short: no labelled rows below the heading"
+    row = layout.rows[-1]
+    key = _key(row.label)
+    if key in _NEVER_LAST_KEYS:
+        return f"cut short: ends in the facts, at {row.label!r}"
+    tail = _TRAILING_DASH.sub("", _BULLET.sub("", last_line)).strip()
+    if _is_label_cut_short(tail):
+        return f"cut short: ends inside a label ({tail!r})"
+    value_end = row.text.rstrip().rsplit("\n", 1)[-1].strip()
+    if not value_end and _key(tail) == key:
+        return f"cut short: ends at {row.label!r}, before its value"
+    if last_line.endswith("|") or not value_end or not tail.endswith(value_end):
+        return None  # the last cell is closed, or the page goes on below its last row
+    if layout.rendering == "pipe":
+        return f"cut short: ends inside {row.label!r}, its cell not closed by '|'"
+    ends_sentence = tail.rstrip(_CLOSING_QUOTES)[-1:] in _SENTENCE_ENDS
+    if key in _ROW_LABEL_KEYS and key not in _VALUE_KEYS and not ends_sentence:
+        return f"cut short: ends inside {row.label!r}, mid-sentence"
+    return None
+
+
+# The statuses of a project not (or not yet) approved: the others have approvals to list.
+_UNAPPROVED_STATUSES = frozenset({"proposed", "dropped / terminated"})
+
+
+def _has_approvals(record: AdbProject) -> bool:
+    status = _key(record.project_status or "")
+    return bool(status) and status not in _UNAPPROVED_STATUSES
+
+
+def _is_label_cut_short(line: str) -> bool:
+    """Whether a line is the start of a row label, not the whole of one."""
+    key = line.casefold()
+    return bool(key) and any(
+        label.casefold().startswith(key) and label.casefold() != key
+        for label in _line_label_spellings()
+    )

@@ -73,13 +73,14 @@ from devfin.records import (
 from devfin.text import (
     DOUBLED_APOSTROPHE_REPAIR,
     clean_text,
+    closes_html_document,
     has_doubled_apostrophe,
     looks_like_html,
-    page_text,
     parse_amount,
     parse_int_quantity,
     parse_month,
     parse_quantity,
+    read_page,
 )
 
 SOURCE_KEY = "cdia"
@@ -301,12 +302,32 @@ class _Fields:
 def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
     """One page's records, from the saved page (HTML) or the page's text rendering."""
     sheet = _Sheet(sheet_id, url)
-    try:
-        text = page_text(content)
-    except UnicodeDecodeError as error:
-        raise sheet.error(f"page is not UTF-8 text: {error}", "not_a_data_sheet") from error
-    layout = _scan_html(text) if looks_like_html(text) else _scan_text(text.split("\n"))
-    return _read_sheet(layout, sheet)
+    text = read_page(content, sheet_id=sheet_id, url=url)  # ParseError beyond the page budget
+    is_html = looks_like_html(text)
+    layout = _scan_html(text) if is_html else _scan_text(text.split("\n"))
+    parsed = _read_sheet(layout, sheet)
+    reason = _cut_short(text, is_html=is_html)
+    if reason is None:
+        return parsed
+    return dataclasses.replace(
+        parsed, record=dataclasses.replace(parsed.record, cut_short_reason=reason)
+    )
+
+
+# The layout's last line, below the Key City information: a text page without it was cut
+# short (a download, save or export that stopped early), however many labels it still has.
+# The HTML page ends with its </html> tag.
+LAST_LINE = BOILERPLATE[1]  # "Back to Top"
+
+
+def _cut_short(text: str, *, is_html: bool) -> str | None:
+    """Why a page is cut short (it lacks what its layout always prints), None if it is whole."""
+    if is_html:
+        return None if closes_html_document(text) else "cut short: no closing </html>"
+    last = LAST_LINE.casefold()
+    if any(line.strip().casefold() == last for line in reversed(text.split("\n"))):
+        return None
+    return f"cut short: no {LAST_LINE!r}, the page's last line"
 
 
 def _read_sheet(layout: _Layout, sheet: _Sheet) -> ParsedSheet:
@@ -440,7 +461,9 @@ _LINE_STARTS = _BLOCK_TAGS | {"br"}
 _UNRENDERED_TAGS = frozenset({"script", "style", "noscript", "template", "-comment"})
 # A label alone in its element takes what follows the element, but never beyond these.
 _CONTAINERS = frozenset({"html", "body", "main", "article"})
-_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not NBSP: that is content until clean_text
+# Not NBSP: that is content until clean_text. A lone space does not match: as a match it would
+# be one more piece that re.sub holds (300 MiB more on a value of 3 million words).
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")
 
 
 @dataclass(frozen=True)
@@ -562,27 +585,41 @@ def _links(node: LexborNode) -> list[LexborNode]:
 def _render(node: LexborNode, parts: list[str]) -> None:
     """The text of a node as a browser lays it out: blocks apart, `<br>` a line break.
 
-    Depth first with a stack of its own, not recursion: a page may nest elements deeper than
-    Python's recursion limit."""
-    stack: list[LexborNode | str] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):  # the end of a block
-            parts.append(item)
-            continue
-        if item.is_text_node:
-            parts.append(_HTML_WHITESPACE.sub(" ", item.text()))
-            continue
-        tag = item.tag
-        if tag in _UNRENDERED_TAGS or not item.is_element_node:
-            continue
-        if tag == "br":
-            parts.append("\n")
+    Depth first along the tree's own links (first child, next sibling, parent): not by
+    recursion, as a page may nest elements deeper than Python's recursion limit, nor with a
+    stack of every child met, as a value may have a hundred thousand lines."""
+    root = node.mem_id
+    current = node
+    while True:
+        tag = _render_start(current, parts)
+        if tag is not None and (child := current.first_child) is not None:
+            current = child
             continue
         if tag in _BLOCK_TAGS:
-            parts.append("\n\n")  # a blank line between paragraphs, as in the text rendering
-            stack.append("\n\n")
-        stack.extend(reversed(list(item.iter(include_text=True))))
+            parts.append("\n\n")
+        while current.mem_id != root and (following := current.next) is None:
+            current = current.parent
+            if current.tag in _BLOCK_TAGS:
+                parts.append("\n\n")  # the end of a block
+        if current.mem_id == root:
+            return
+        current = following
+
+
+def _render_start(node: LexborNode, parts: list[str]) -> str | None:
+    """Writes what a node starts; the tag of an element whose children are to be rendered."""
+    if node.is_text_node:
+        parts.append(_HTML_WHITESPACE.sub(" ", node.text()))
+        return None
+    tag = node.tag
+    if tag in _UNRENDERED_TAGS or not node.is_element_node:
+        return None
+    if tag == "br":
+        parts.append("\n")
+        return None
+    if tag in _BLOCK_TAGS:
+        parts.append("\n\n")  # a blank line between paragraphs, as in the text rendering
+    return tag
 
 
 def _inline_text(node: LexborNode) -> str:
@@ -703,9 +740,15 @@ def _split_outside_parentheses(text: str | None, separator: re.Pattern[str]) -> 
         return []
     pieces: list[str] = []
     start = 0
+    # The parentheses open before each match, counted on from the last match, not from the
+    # start: counting the whole prefix at each match took minutes on a list of 80,000 entries.
+    depth = 0
+    counted = 0
     for match in separator.finditer(text):
-        before = text[: match.start()]
-        if before.count("(") > before.count(")"):
+        between = text[counted : match.start()]
+        depth += between.count("(") - between.count(")")
+        counted = match.start()
+        if depth > 0:
             continue
         pieces.append(text[start : match.start()])
         start = match.end()

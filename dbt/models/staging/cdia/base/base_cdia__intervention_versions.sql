@@ -18,6 +18,7 @@ renamed as (
         load_id,
         parser_version,
         layout,
+        cut_short_reason,
         unparsed,
         provenance,
 
