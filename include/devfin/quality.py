@@ -56,6 +56,10 @@ def derive(frames: dict[str, Any], run_date: date) -> dict[str, Any]:
     if not _empty(derived.get("adb_disbursements")):
         frame = derived["adb_disbursements"].copy()
         frame["check_latest_possible_date"] = _latest_possible_date(frame)
+        for field in ("as_of_date", "amount"):  # empty because unreadable: no missing value
+            frame[f"check_{field}_unread"] = _child_unread(
+                frame, frames.get("adb_projects"), "adb_disbursements", field
+            )
         derived["adb_disbursements"] = frame
     if not _empty(derived.get("cdia_interventions")):
         derived["cdia_interventions"] = _cdia_interventions(derived["cdia_interventions"])
@@ -70,7 +74,10 @@ def _adb_projects(frames: dict[str, Any], run_date: date) -> Any:
     import pandas as pd
 
     frame = frames["adb_projects"].copy()
-    frame["check_financing_components_sum"] = _cents_sum(frame, FINANCING_COMPONENTS)
+    # A component that could not be read (in `unparsed`, its own check failed) is no zero:
+    # the sum is not checked rather than failed, which would quarantine the sheet.
+    unread = _unread_fields(frame).map(lambda fields: not fields.isdisjoint(FINANCING_COMPONENTS))
+    frame["check_financing_components_sum"] = _cents_sum(frame, FINANCING_COMPONENTS).mask(unread)
     frame["check_cumulative_disbursement"] = _per_sheet(
         frame, _latest_disbursements(frames.get("adb_disbursements"))
     )
@@ -147,6 +154,35 @@ def _doubled_apostrophe_fields(frame: Any) -> Any:
 
 # An unread value's text, as the ledger's sample shows it: enough to recognise, never a page.
 UNPARSED_SAMPLE_CHARS = 120
+
+
+def _unread_fields(frame: Any) -> Any:
+    """The names of the fields each record could not read (the keys of its `unparsed`)."""
+    import pandas as pd
+
+    column = frame["unparsed"] if "unparsed" in frame else [None] * len(frame)
+    return pd.Series(
+        [frozenset(json.loads(u)) if isinstance(u, str) and u else frozenset() for u in column],
+        index=frame.index,
+        dtype="object",
+    )
+
+
+def _child_unread(child: Any, parent: Any, table: str, field: str) -> Any:
+    """Whether each child row's `field` could not be read: its parent's `unparsed` names it as
+    `<table>.<field>[<position>]`."""
+    import pandas as pd
+
+    unread = {}
+    if not _empty(parent):
+        keys = zip(parent["sheet_id"], parent["sheet_version"], strict=True)
+        unread = dict(zip(keys, _unread_fields(parent), strict=True))
+    keys = zip(child["sheet_id"], child["sheet_version"], child["position"], strict=True)
+    return pd.Series(
+        [f"{table}.{field}[{position}]" in unread.get((i, v), ()) for i, v, position in keys],
+        index=child.index,
+        dtype=bool,
+    )
 
 
 def _unparsed_values(frame: Any) -> Any:

@@ -203,6 +203,32 @@ def test_financing_parts_are_summed_to_the_cent() -> None:
     assert sums[0] == 0.3 and sums[1] == 1_234_567_890.13 and pd.isna(sums[2]) and sums[3] == 5.0
 
 
+def test_a_value_left_unread_fails_no_critical_check(
+    suites: dict[str, Any], seed_item: dict[str, Any]
+) -> None:
+    """An amount the parser could not read (in `unparsed`) is no zero and no missing value: the
+    sum of the parts and the disbursement's amount are not checked, "every value read" fails,
+    and the sheet loads."""
+    unread = _mutant(
+        seed_item,
+        children={"adb_disbursements": [{"position": 1, "as_of_date": "2022-10-12"}]},
+        financing_adb=None,
+    )
+    unread["sheet"]["unparsed"] = {
+        "financing_adb": {"text": "123,456,789,012,345,678.00", "reason": "too large"},
+        "adb_disbursements.amount[1]": {"text": "55,239.585", "reason": "more than 2 decimals"},
+    }
+    blank = _mutant(seed_item, children={"adb_disbursements": [{"position": 1}]})  # not flagged
+    results = _validate("adb_pds", [unread, blank], suites)
+    failed = critical_failures(results)
+    assert _key(unread) not in failed
+    assert {r.check_name for r in failed[_key(blank)]} == {
+        "disbursement date present",
+        "disbursement amount present",
+    }
+    assert _key(unread) in _result(results, "adb_projects", "every value read").failing_sheets
+
+
 def test_the_latest_disbursement_is_the_cumulative_one(seed_item: dict[str, Any]) -> None:
     item = json.loads(json.dumps(seed_item))
     item["sheet"]["children"]["adb_disbursements"] = [
