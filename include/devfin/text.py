@@ -215,6 +215,13 @@ def read_page(content: str | bytes, *, sheet_id: str, url: str) -> str:
     return text
 
 
+def html_source(content: str | bytes, text: str) -> str | bytes:
+    """What an HTML parser should read of a page whose text (`read_page`) is `text`: its own
+    bytes when it came as bytes (lexbor reads them as UTF-8, as `text` was decoded, BOM and
+    line ends alike), so that the text need not be kept beside the tree; else the text."""
+    return content if isinstance(content, bytes) else text
+
+
 def html_depth(text: str, limit: int) -> int:
     """How deep an HTML page nests its elements, as its tags say, counted up to one past
     `limit` (unclosed elements the parser closes itself, and void ones, do not count)."""

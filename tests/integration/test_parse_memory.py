@@ -25,13 +25,14 @@ def _bench() -> ModuleType:
     return module
 
 
-# A long narrative and a long list of each source, in HTML and text; not the ADB page of
-# 130,000 tender rows in HTML (436 MiB: lexbor's tree of it alone is 257 MiB, see bench/README).
+# A long narrative and a long list of each source, in HTML and text (the ADB page of 130,000
+# tender rows in HTML peaks highest: 384 MiB, lexbor's tree of it alone 257 MiB).
 CASES = (
     "cdia-html-narrative",
     "cdia-html-stakeholders",
     "cdia-text-narrative",
     "adb_pds-html-narrative",
+    "adb_pds-html-tenders",
     "adb_pds-text-tenders",
 )
 

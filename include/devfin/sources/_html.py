@@ -278,32 +278,41 @@ def read_grid(table: Node) -> Table | None:
     """A table read as a grid, or None if it is none: it has no header, or its rows are
     labelled (a <th> then a <td>: label/value pairs, read by `labelled_values`)."""
     header, body = _header_and_body(table, None)
-    if not header or any(_is_label_row(cells) for cells in body):
+    if not header or any(_is_label_row(row_cells(row)) for row in body):
         return None
     return _read(table, header, body)
 
 
 def _header_and_body(
     table: Node, skip_row: Callable[[Node], bool] | None
-) -> tuple[list[list[Node]], list[list[Node]]]:
+) -> tuple[list[list[Node]], list[Node]]:
+    """The header rows' cells, and the body's rows. The body keeps its rows, not their cells:
+    a table of 100,000 rows would hold half a million cell nodes at once (100 MiB)."""
     rows = [
-        (cells, group)
+        (row, group)
         for row, group in own_rows(table)
-        if (cells := row_cells(row)) and not (skip_row and skip_row(row))
+        if not (skip_row and skip_row(row)) and next(_cells(row), None) is not None
     ]
     has_head = any(group == "thead" for _, group in rows)
     header: list[list[Node]] = []
-    body: list[list[Node]] = []
-    for cells, group in rows:
+    body: list[Node] = []
+    for row, group in rows:
         if has_head:
             in_head = group == "thead"
         else:
-            in_head = not body and all(cell.tag == "th" for cell in cells)
-        (header if in_head else body).append(cells)
+            in_head = not body and all(cell.tag == "th" for cell in _cells(row))
+        if in_head:
+            header.append(row_cells(row))
+        else:
+            body.append(row)
     return header, body
 
 
-def _read(table: Node, header: list[list[Node]], body: list[list[Node]]) -> Table:
+def _cells(row: Node) -> Iterator[Node]:
+    return (cell for cell in row.iter() if cell.tag in _CELL_TAGS)
+
+
+def _read(table: Node, header: list[list[Node]], body: list[Node]) -> Table:
     caption = next((child for child in table.iter() if child.tag == "caption"), None)
     return Table(
         caption=inner_text(caption) if caption is not None else None,
@@ -312,16 +321,13 @@ def _read(table: Node, header: list[list[Node]], body: list[list[Node]]) -> Tabl
     )
 
 
-def _texts(rows: list[list[Node]]) -> tuple[tuple[str, ...], ...]:
-    """The rows' texts on the grid. Most tables span no cell: then each cell's text in its turn,
-    without a slot for each (a table of 100,000 rows would hold half a million at once)."""
-    if not any(_may_span(cell) for cells in rows for cell in cells):
-        texts: list[tuple[str, ...]] = []
-        for cells in rows:
-            texts.append(tuple(inner_text(cell) for cell in cells))
-            cells.clear()  # each row's nodes go once read: they and the texts are never all held
-        return tuple(texts)
-    return tuple(tuple(slot.text if slot.origin else "" for slot in line) for line in _place(rows))
+def _texts(rows: list[Node]) -> tuple[tuple[str, ...], ...]:
+    """The rows' texts on the grid. Most tables span no cell: then each row's cells are read in
+    their turn, never all at once, nor with a slot for each."""
+    if not any(_may_span(cell) for row in rows for cell in _cells(row)):
+        return tuple(tuple(inner_text(cell) for cell in _cells(row)) for row in rows)
+    placed = _place([row_cells(row) for row in rows])
+    return tuple(tuple(slot.text if slot.origin else "" for slot in line) for line in placed)
 
 
 class _Slot(NamedTuple):

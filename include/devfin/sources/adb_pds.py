@@ -96,6 +96,7 @@ from devfin.text import (
     MAX_AMOUNT,
     clean_text,
     closes_html_document,
+    html_source,
     looks_like_html,
     parse_amount,
     parse_date,
@@ -542,13 +543,17 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
     """One sheet's records, from its saved page (HTML) or the page's text rendering."""
     sheet = _Sheet(sheet_id, url)
     text = read_page(content, sheet_id=sheet_id, url=url)  # ParseError beyond the page budget
-    if _REPAIR_MARK in text:  # a noncharacter, never text: shown as the replacement character
+    marked = _REPAIR_MARK in text
+    if marked:  # a noncharacter, never text: shown as the replacement character
         text = text.replace(_REPAIR_MARK, "\ufffd")
     if looks_like_html(text):
-        layout = _html_layout(text, sheet)
-    else:
-        text = _mark_repairs(text)
-        layout = _text_layout(text, sheet)
+        closed = closes_html_document(text)
+        page = text if marked else html_source(content, text)
+        del text  # lexbor reads the page's bytes: a 20 MB page is not held twice beside its tree
+        layout = _html_layout(page, sheet)
+        return _flag_cut_short(_read_sheet(layout, sheet), "" if closed else None, layout)
+    text = _mark_repairs(text)
+    layout = _text_layout(text, sheet)
     return _flag_cut_short(_read_sheet(layout, sheet), text, layout)
 
 
@@ -2306,7 +2311,9 @@ _SENTENCE_ENDS = frozenset(".!?")
 _CLOSING_QUOTES = "\"'\u201d\u2019"
 
 
-def _flag_cut_short(parsed: ParsedSheet, text: str, layout: _Layout) -> ParsedSheet:
+def _flag_cut_short(parsed: ParsedSheet, text: str | None, layout: _Layout) -> ParsedSheet:
+    """The sheet with its `cut_short_reason`; `text` is the text page, or for an HTML page
+    "" when it reaches its </html> and None when it does not."""
     reason = _cut_short(text, layout, parsed.record)
     if reason is None:
         return parsed
@@ -2314,11 +2321,12 @@ def _flag_cut_short(parsed: ParsedSheet, text: str, layout: _Layout) -> ParsedSh
     return dataclasses.replace(parsed, record=record)
 
 
-def _cut_short(text: str, layout: _Layout, record: AdbProject) -> str | None:
+def _cut_short(text: str | None, layout: _Layout, record: AdbProject) -> str | None:
     """Why a page is cut short (it lacks what its layout always prints), None if it is whole."""
     generation = record.layout or ""
     if layout.sources is _HTML_SOURCES:
-        return None if closes_html_document(text) else "cut short: no closing </html>"
+        return None if text is not None else "cut short: no closing </html>"
+    assert text is not None  # a text page is given whole
     lines = [stripped for line in text.split("\n") if (stripped := line.strip())]
     if generation == "live-2025":
         heading = _key(LIVE_PAGE_LAST_HEADING)

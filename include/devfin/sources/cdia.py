@@ -75,6 +75,7 @@ from devfin.text import (
     clean_text,
     closes_html_document,
     has_doubled_apostrophe,
+    html_source,
     looks_like_html,
     parse_amount,
     parse_int_quantity,
@@ -303,10 +304,14 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
     """One page's records, from the saved page (HTML) or the page's text rendering."""
     sheet = _Sheet(sheet_id, url)
     text = read_page(content, sheet_id=sheet_id, url=url)  # ParseError beyond the page budget
-    is_html = looks_like_html(text)
-    layout = _scan_html(text) if is_html else _scan_text(text.split("\n"))
-    parsed = _read_sheet(layout, sheet)
-    reason = _cut_short(text, is_html=is_html)
+    if looks_like_html(text):
+        reason = None if closes_html_document(text) else "cut short: no closing </html>"
+        page = html_source(content, text)
+        del text  # lexbor reads the page's bytes: a 20 MB page is not held twice beside its tree
+        parsed = _read_sheet(_scan_html(page), sheet)
+    else:
+        parsed = _read_sheet(_scan_text(text.split("\n")), sheet)
+        reason = _cut_short(text)
     if reason is None:
         return parsed
     return dataclasses.replace(
@@ -318,14 +323,12 @@ def parse(content: str | bytes, *, sheet_id: str, url: str) -> ParsedSheet:
 # short (a download, save or export that stopped early), however many labels it still has.
 # The HTML page ends with its </html> tag.
 LAST_LINE = BOILERPLATE[1]  # "Back to Top"
+_LAST_LINE = re.compile(rf"^[^\S\n]*{re.escape(LAST_LINE)}[^\S\n]*$", re.IGNORECASE | re.MULTILINE)
 
 
-def _cut_short(text: str, *, is_html: bool) -> str | None:
-    """Why a page is cut short (it lacks what its layout always prints), None if it is whole."""
-    if is_html:
-        return None if closes_html_document(text) else "cut short: no closing </html>"
-    last = LAST_LINE.casefold()
-    if any(line.strip().casefold() == last for line in reversed(text.split("\n"))):
+def _cut_short(text: str) -> str | None:
+    """Why a text page is cut short (it lacks what its layout always prints), None if whole."""
+    if _LAST_LINE.search(text):  # a search, not a list of the lines: a page may be 20 MB
         return None
     return f"cut short: no {LAST_LINE!r}, the page's last line"
 
@@ -475,8 +478,8 @@ class _HtmlLabel:
     written: str
 
 
-def _scan_html(text: str) -> _Layout:
-    body = LexborHTMLParser(text).body
+def _scan_html(page: str | bytes) -> _Layout:
+    body = LexborHTMLParser(page).body
     layout = _Layout()
     if body is None:
         return layout
