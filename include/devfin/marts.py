@@ -526,6 +526,8 @@ def dbt_test_rows(
     results: list[dict[str, Any]], nodes: dict[str, Any], load_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     """The ledger rows of the dbt tests among a run's node results."""
+    from devfin import warehouse  # pyarrow and SQLAlchemy: not at DAG parse time
+
     rows = []
     for result in results:
         node = nodes.get(result["unique_id"], {})
@@ -536,31 +538,28 @@ def dbt_test_rows(
             continue
         config = node.get("config", {})
         rows.append(
-            {
-                "load_id": load_id,
-                "source": "dbt",
-                "suite": "dbt_tests",
-                "check_name": node.get("name", result["unique_id"]),
-                "expectation_type": node.get("test_metadata", {}).get("name", "singular_test"),
+            warehouse.dq_row(
+                load_id=load_id,
+                source="dbt",
+                suite="dbt_tests",
+                check_name=node.get("name", result["unique_id"]),
+                expectation_type=node.get("test_metadata", {}).get("name", "singular_test"),
                 # dbt's `error` fails the build as a critical GX check holds a sheet back.
-                "severity": "warning" if str(config.get("severity", "")).lower() == "warn"
+                severity="warning" if str(config.get("severity", "")).lower() == "warn"
                 else "critical",
-                "column_name": node.get("column_name"),
-                "success": result["status"] == "pass",
-                "element_count": None,
-                "unexpected_count": result.get("failures"),
-                "sample_values": "[]",
-                "sheet_ids": "[]",
-                "message": result.get("message") if result["status"] != "pass" else None,
-                "checked_at": now,
-            }
+                column_name=node.get("column_name"),
+                success=result["status"] == "pass",
+                unexpected_count=result.get("failures"),
+                message=result.get("message") if result["status"] != "pass" else None,
+                checked_at=now,
+            )
         )  # fmt: skip
     return rows
 
 
 def freshness_rows(path: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
     """The ledger rows of `dbt source freshness`: one per source table."""
-    from devfin.warehouse import dumps
+    from devfin import warehouse
 
     if not path.exists():
         return []
@@ -569,24 +568,22 @@ def freshness_rows(path: Path, load_id: str, now: datetime) -> list[dict[str, An
         status = result.get("status")
         table = result["unique_id"].removeprefix("source.devfin.")
         rows.append(
-            {
-                "load_id": load_id,
-                "source": "dbt",
-                "suite": "dbt_source_freshness",
-                "check_name": f"{table} fresh",
-                "expectation_type": "source_freshness",
-                "severity": "critical" if status in ("error", "runtime error") else "warning",
-                "column_name": "fetched_at",
-                "success": status == "pass",
-                "element_count": None,
-                "unexpected_count": None if status == "pass" else 1,
-                "sample_values": dumps([str(result.get("max_loaded_at"))]),
-                "sheet_ids": "[]",
-                "message": None
+            warehouse.dq_row(
+                load_id=load_id,
+                source="dbt",
+                suite="dbt_source_freshness",
+                check_name=f"{table} fresh",
+                expectation_type="source_freshness",
+                severity="critical" if status in ("error", "runtime error") else "warning",
+                column_name="fetched_at",
+                success=status == "pass",
+                unexpected_count=None if status == "pass" else 1,
+                sample_values=[str(result.get("max_loaded_at"))],
+                message=None
                 if status == "pass"
                 else f"{status}: last fetched {result.get('max_loaded_at')}",
-                "checked_at": now,
-            }
+                checked_at=now,
+            )
         )
     return rows
 

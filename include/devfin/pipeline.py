@@ -796,22 +796,22 @@ def _fill_rows(
         )
         newest[row.load_id] = max(newest.get(row.load_id, row.checked_at), row.checked_at)
     runs = [history[run_id] for run_id in sorted(history, key=newest.__getitem__, reverse=True)]
-    base = {"load_id": load_id, "source": source, "sample_values": "[]", "sheet_ids": "[]"}
     rows = [
-        {
-            **base,
-            "suite": "fill_rates",
-            "check_name": rate.check_name,
-            "expectation_type": "fill_rate",
-            "severity": "warning",
-            "column_name": rate.field,
-            "success": True,  # a measurement; the drift rows below judge it
-            "element_count": rate.rows,
-            "unexpected_count": rate.rows - rate.filled,
-            "message": f"filled in {rate.rate:.0%} of {rate.rows} new sheet versions"
+        warehouse.dq_row(
+            load_id=load_id,
+            source=source,
+            suite="fill_rates",
+            check_name=rate.check_name,
+            expectation_type="fill_rate",
+            severity="warning",
+            column_name=rate.field,
+            success=True,  # a measurement; the drift rows below judge it
+            element_count=rate.rows,
+            unexpected_count=rate.rows - rate.filled,
+            message=f"filled in {rate.rate:.0%} of {rate.rows} new sheet versions"
             + ("" if rate.layout is None else f" of layout {rate.layout}"),
-            "checked_at": now,
-        }
+            checked_at=now,
+        )
         for rate in current
     ]
     for found in drift.drifts(current, runs):
@@ -822,40 +822,40 @@ def _fill_rows(
         )
         log.warning("%s: %s", source, message)
         rows.append(
-            {
-                **base,
-                "suite": "template_drift",
-                "check_name": found.check_name,
-                "expectation_type": "fill_rate_drift",
-                "severity": "warning",
-                "column_name": found.field,
-                "success": False,
-                "element_count": found.rows,
-                "unexpected_count": None,
-                "message": message,
-                "checked_at": now,
-            }
+            warehouse.dq_row(
+                load_id=load_id,
+                source=source,
+                suite="template_drift",
+                check_name=found.check_name,
+                expectation_type="fill_rate_drift",
+                severity="warning",
+                column_name=found.field,
+                success=False,
+                element_count=found.rows,
+                message=message,
+                checked_at=now,
+            )
         )
     return rows
 
 
 def _dq_row(load_id: str, source: str, check: CheckResult, now: datetime) -> dict[str, Any]:
-    return {
-        "load_id": load_id,
-        "source": source,
-        "suite": check.suite,
-        "check_name": check.check_name,
-        "expectation_type": check.expectation_type,
-        "severity": check.severity,
-        "column_name": check.column_name,
-        "success": check.success,
-        "element_count": check.element_count,
-        "unexpected_count": check.unexpected_count,
-        "sample_values": warehouse.dumps(check.sample_values),
-        "sheet_ids": warehouse.dumps(sorted({sheet_id for sheet_id, _ in check.failing_sheets})),
-        "message": check.message,
-        "checked_at": now,
-    }
+    return warehouse.dq_row(
+        load_id=load_id,
+        source=source,
+        suite=check.suite,
+        check_name=check.check_name,
+        expectation_type=check.expectation_type,
+        severity=check.severity,
+        column_name=check.column_name,
+        success=check.success,
+        element_count=check.element_count,
+        unexpected_count=check.unexpected_count,
+        sample_values=check.sample_values,
+        sheet_ids=sorted({sheet_id for sheet_id, _ in check.failing_sheets}),
+        message=check.message,
+        checked_at=now,
+    )
 
 
 # --- marts -------------------------------------------------------------------------------------

@@ -590,6 +590,43 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def dq_row(
+    *,
+    load_id: str,
+    source: str,
+    suite: str,
+    check_name: str,
+    expectation_type: str,
+    severity: str,
+    success: bool,
+    checked_at: datetime,
+    column_name: str | None = None,
+    element_count: int | None = None,
+    unexpected_count: int | None = None,
+    sample_values: Sequence[str] = (),
+    sheet_ids: Sequence[str] = (),
+    message: str | None = None,
+) -> dict[str, Any]:
+    """One `audit.dq_results` row, whoever checked (GX, fill rates, drift, dbt tests, dbt
+    source freshness): every column named once, the lists as JSON."""
+    return {
+        "load_id": load_id,
+        "source": source,
+        "suite": suite,
+        "check_name": check_name,
+        "expectation_type": expectation_type,
+        "severity": severity,
+        "column_name": column_name,
+        "success": success,
+        "element_count": element_count,
+        "unexpected_count": unexpected_count,
+        "sample_values": dumps(list(sample_values)),
+        "sheet_ids": dumps(list(sheet_ids)),
+        "message": message,
+        "checked_at": checked_at,
+    }
+
+
 # Read-only roles of a PostgreSQL warehouse: BI tools see the marts; auditors also see what was
 # fetched (raw) and what the checks said (audit). Neither can write; the loader owns the rest.
 READ_ROLES = {
