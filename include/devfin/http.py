@@ -28,13 +28,12 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from devfin.settings import default_of
 from devfin.text import closes_html_document, looks_like_html
 
 log = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = (
-    "devfin/0.1 (+https://github.com/devfin/devfin; data-engineering@devfin.invalid)"
-)
+DEFAULT_USER_AGENT: str = default_of("http_user_agent")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 GONE_STATUSES = frozenset({404, 410})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -48,18 +47,19 @@ _CLOCK_SLACK = 1e-9
 class HttpConfig:
     """How politely and how persistently to fetch."""
 
+    # The defaults a DEVFIN_HTTP_* variable overrides are the settings' (devfin.settings).
     user_agent: str = DEFAULT_USER_AGENT
-    requests_per_second: float = 1.0  # per host, across all threads
-    max_concurrency: int = 4  # requests in flight at once, all hosts
+    requests_per_second: float = default_of("http_requests_per_second")  # per host, all threads
+    max_concurrency: int = default_of("http_concurrency")  # requests in flight at once, all hosts
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_attempts: int = 5  # per sheet, first try included
+    read_timeout: float = default_of("http_timeout_seconds")
+    max_attempts: int = default_of("http_max_attempts")  # per sheet, first try included
     backoff_initial: float = 1.0  # seconds; exponential with full jitter
     backoff_max: float = 60.0
     retry_after_max: float = 300.0  # longest Retry-After honoured; longer: give up with an error
     max_bytes: int = 10_000_000  # response body cap
-    allowed_hosts: frozenset[str] = frozenset()  # empty: the host of each requested URL
-    respect_robots: bool = True
+    allowed_hosts: frozenset[str] = default_of("http_allowed_hosts")  # empty: each URL's host
+    respect_robots: bool = default_of("http_respect_robots")
     max_redirects: int = 5
 
     def __post_init__(self) -> None:
