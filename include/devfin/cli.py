@@ -149,8 +149,8 @@ def _quarantine_settings(args: argparse.Namespace) -> Settings:
 
 
 def _quarantine_list_command(args: argparse.Namespace) -> int:
-    from devfin.pipeline import open_warehouse
     from devfin.quarantine import list_quarantined
+    from devfin.warehouse import open_warehouse
 
     with open_warehouse(_quarantine_settings(args)) as engine:
         entries = list_quarantined(engine, args.source, include_released=args.all)
@@ -162,8 +162,8 @@ def _quarantine_list_command(args: argparse.Namespace) -> int:
 
 
 def _quarantine_release_command(args: argparse.Namespace) -> int:
-    from devfin.pipeline import open_warehouse
     from devfin.quarantine import release
+    from devfin.warehouse import open_warehouse
 
     with open_warehouse(_quarantine_settings(args)) as engine:
         entry = release(engine, args.id, args.reason, args.by or _user(), datetime.now(UTC))

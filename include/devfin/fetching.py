@@ -20,7 +20,6 @@ from devfin.archive import Archive
 from devfin.errors import FetchError
 
 SHEET_SUFFIXES = (".txt", ".html", ".htm")
-OUTCOMES = ("fetched", "unchanged", "not_modified", "gone", "disallowed", "failed")
 
 
 @dataclass(frozen=True)

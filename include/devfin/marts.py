@@ -268,27 +268,25 @@ def keep_node_artifacts(project_dir: Path, run_id: str, task_id: str, settings: 
 
 
 def build_marts(
-    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now, full: bool = False
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> dict[str, int]:
     """`dbt build` the project in one invocation, then what `record_dbt_run` does: the
     one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task.
 
     When neither the staging tables nor the project changed since the last full build on this
-    warehouse (`FULL_BUILD_STAMP`), and `full` is not asked for, nothing is built: every mart
-    would come out the same, and the one that reads the audit tables each run writes, the
-    data-quality scorecard, is a view. Source freshness is checked either way. dbt's unit tests
-    (fixed inputs: they test the SQL, not the data) run when the project changed since the last
-    full build; the docs are generated when it changed since they were published.
+    warehouse (`FULL_BUILD_STAMP`), nothing is built: every mart would come out the same, and
+    the one that reads the audit tables each run writes, the data-quality scorecard, is a view.
+    Source freshness is checked either way. dbt's unit tests (fixed inputs: they test the SQL,
+    not the data) run when the project changed since the last full build; the docs are
+    generated when it changed since they were published.
     """
     # One turn on the warehouse for the whole build: its stamp, dbt, the ledger.
     with warehouse_lock(settings, f"build the marts of run {load_id}"):
-        return _build_marts(load_id, settings, clock, full)
+        return _build_marts(load_id, settings, clock)
 
 
-def _build_marts(
-    load_id: str, settings: Settings, clock: Callable[[], datetime], full: bool
-) -> dict[str, int]:
-    from devfin.pipeline import open_warehouse
+def _build_marts(load_id: str, settings: Settings, clock: Callable[[], datetime]) -> dict[str, int]:
+    from devfin.warehouse import open_warehouse
 
     with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
         stamp = {
@@ -298,9 +296,9 @@ def _build_marts(
         }
     stamp_path = settings.data_dir / "dbt" / FULL_BUILD_STAMP
     previous = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
-    unchanged = not full and previous == stamp
+    unchanged = previous == stamp
     # dbt's unit tests test the SQL, not the data: run once per version of the project.
-    same_project = not full and previous.get("project") == stamp["project"]
+    same_project = previous.get("project") == stamp["project"]
     published = docs_dir(settings) / DOCS_FINGERPRINT
     docs = not (published.exists() and published.read_text() == stamp["project"])
     run_dir = settings.dbt_run_dir(load_id)
@@ -377,7 +375,7 @@ def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
 
 
 def _run_dag_step(step: str, load_id: str, settings: Settings) -> None:
-    from devfin.pipeline import ensure_warehouse
+    from devfin.warehouse import ensure_warehouse
 
     ensure_warehouse(settings)  # the staging tables dbt reads from must exist before any load
     out_dir = settings.dbt_run_dir(load_id) / "nodes" / step
@@ -406,7 +404,7 @@ def record_dbt_run(
     Returns the marts and their row counts; when a node failed, raises DbtError after the
     ledger is written, so "what failed in run X" is answered either way.
     """
-    from devfin.pipeline import ensure_warehouse
+    from devfin.warehouse import ensure_warehouse
 
     with warehouse_lock(settings, f"record the dbt run {load_id}"):
         ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
@@ -447,7 +445,7 @@ def _record(
     """The ledger, the docs and the verdict of a dbt run, once its closing steps ran (`built`:
     the run built models; else it only checked source freshness)."""
     from devfin import warehouse
-    from devfin.pipeline import open_warehouse
+    from devfin.warehouse import open_warehouse
 
     run_dir = settings.dbt_run_dir(load_id)
     freshness_code, *docs_code = closing_codes

@@ -1,4 +1,6 @@
-"""The stages of a run, as plain functions: the DAG tasks and the CLI call these and only these.
+"""The stages of a run, as plain functions: each ingest DAG task calls one, as does the CLI.
+
+The marts DAG calls `publish_report` here; its dbt tasks call `devfin.marts` directly.
 
 Stages hand over through files in the run directory (`Settings.run_dir`), so each Airflow task
 passes only the source and run id, and a re-run of a task gives the same result:
@@ -33,7 +35,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from devfin import drift, warehouse
 from devfin.archive import Archive
@@ -48,45 +49,18 @@ from devfin.fetching import (
     batches,
     utc_now,
 )
-from devfin.locking import claim, remove_abandoned, warehouse_lock
-from devfin.marts import DbtError  # noqa: F401  (raised by build_marts; importable from here)
+from devfin.locking import claim, remove_abandoned
 from devfin.parsing import json_line, parse_one
 from devfin.quality import derive
 from devfin.records import RECORD_TYPES, column_types, row_from_json
 from devfin.settings import Settings
 from devfin.sources import SOURCE_KEYS
 from devfin.validation import CheckResult, Validator, critical_failures, load_suites
+from devfin.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PROGRESS_EVERY = 500
-
-
-@contextmanager
-def open_warehouse(settings: Settings, purpose: str = "") -> Iterator[Engine]:
-    """An engine on the warehouse with the contract's schema in place, disposed afterwards.
-
-    On DuckDB one process at a time may open the file: the block holds the warehouse lock
-    (`devfin.locking.warehouse_lock`, waiting its turn; `purpose` tells those waiting what this
-    process does), and the engine is disposed before the lock is let go.
-    """
-    if settings.warehouse_kind == "duckdb":
-        Path(sa.engine.make_url(settings.warehouse_url).database or "").parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    with warehouse_lock(settings, purpose):
-        engine = warehouse.create_engine(settings.warehouse_url)
-        try:
-            warehouse.ensure_schema(engine)
-            yield engine
-        finally:
-            engine.dispose()
-
-
-def ensure_warehouse(settings: Settings, purpose: str = "") -> None:
-    """Create the contract's schema in the warehouse where it is missing."""
-    with open_warehouse(settings, purpose):
-        pass
 
 
 def _write_jsonl(path: Path, items: Iterable[dict[str, Any]]) -> int:

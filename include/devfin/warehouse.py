@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from devfin.errors import LoadError
+from devfin.locking import warehouse_lock
 from devfin.records import RECORD_TYPES, column_types
+from devfin.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,33 @@ AUDIT_TABLES = (load_runs, dq_results, quarantine)
 
 def create_engine(url: str) -> Engine:
     return sa.create_engine(url)
+
+
+@contextmanager
+def open_warehouse(settings: Settings, purpose: str = "") -> Iterator[Engine]:
+    """An engine on the warehouse with the contract's schema in place, disposed afterwards.
+
+    On DuckDB one process at a time may open the file: the block holds the warehouse lock
+    (`devfin.locking.warehouse_lock`, waiting its turn; `purpose` tells those waiting what this
+    process does), and the engine is disposed before the lock is let go.
+    """
+    if settings.warehouse_kind == "duckdb":
+        Path(sa.engine.make_url(settings.warehouse_url).database or "").parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    with warehouse_lock(settings, purpose):
+        engine = create_engine(settings.warehouse_url)
+        try:
+            ensure_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def ensure_warehouse(settings: Settings, purpose: str = "") -> None:
+    """Create the contract's schema in the warehouse where it is missing."""
+    with open_warehouse(settings, purpose):
+        pass
 
 
 def ensure_schema(engine: Engine) -> None:

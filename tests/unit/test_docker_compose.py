@@ -216,3 +216,45 @@ def test_the_workers_share_the_run_files(compose: dict[str, Any], services: dict
                 if isinstance(volume, str)
             }
             assert mounts.get(path) in compose["volumes"], (name, variable)
+
+
+def _makefile_variable(name: str) -> str:
+    """The value the Makefile exports for an Airflow variable (`export NAME := value`)."""
+    makefile = (REPO_DIR / "Makefile").read_text(encoding="utf-8")
+    match = re.search(rf"^export {name} :?= *(\S+)$", makefile, re.MULTILINE)
+    assert match, f"the Makefile exports no {name}"
+    return match[1]
+
+
+def test_airflow_init_makes_the_dbt_manifest_last_as_root_then_hands_it_over(
+    services: dict[str, Any],
+) -> None:
+    """The marts DAG's first parse finds the manifest (no cold `dbt parse` in the dag-processor),
+    and the data volume it lies on is the Airflow user's, so a later parse can add one."""
+    init = services["airflow-init"]
+    script = init["command"][-1]
+    lines = [line.strip() for line in script.splitlines() if line.strip()]
+    manifest = next(
+        i
+        for i, line in enumerate(lines)
+        if re.fullmatch(r"(python -m devfin|devfin) dbt-manifest", line)
+    )
+    assert any("airflow version" in line for line in lines[:manifest]), "after the migration"
+    handover = [i for i, line in enumerate(lines) if line.startswith("chown -R")]
+    data_dir = _environment(init)["DEVFIN_DATA_DIR"]
+    assert handover and handover[-1] > manifest, "the manifest is made before the last chown"
+    assert data_dir in lines[handover[-1]].split()
+    assert init["command"][0] == "-c" and init["entrypoint"] == "/bin/bash"
+    for name in AIRFLOW_SERVICES:
+        if name != "airflow-init":
+            condition = services[name]["depends_on"]["airflow-init"]["condition"]
+            assert condition == "service_completed_successfully", name
+
+
+def test_a_dag_parse_has_room_for_a_cold_dbt_parse(compose: dict[str, Any]) -> None:
+    """As the Makefile: Airflow's 30 s import timeout would kill a marts DAG parse that runs
+    `dbt parse`, and the dag-processor's own timeout must outlast the import's."""
+    common = compose["x-airflow-common"]["environment"]
+    timeout = float(common["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"])
+    assert timeout >= float(_makefile_variable("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"))
+    assert float(common["AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT"]) > timeout

@@ -333,6 +333,15 @@ def test_scraped_text_is_escaped_everywhere(report: tuple[Settings, str]) -> Non
     assert "javascript:alert(3)" in page  # shown, not linked
 
 
+def test_the_policy_comes_first_in_the_head(report: tuple[Settings, str]) -> None:
+    settings, page = report
+    for text in (page, run_report_path(settings, EARLIER).read_text(encoding="utf-8")):
+        tags = [tag for tag, _ in _tags(text)]
+        tag, attrs = _tags(text)[tags.index("head") + 1]
+        assert tag == "meta" and attrs["http-equiv"] == "Content-Security-Policy"
+        assert text.count("<style>") == 1 and "td.fail{" in text  # the stylesheet, inline
+
+
 def test_each_run_has_its_own_page(report: tuple[Settings, str]) -> None:
     settings, _ = report
     latest, earlier = run_report_path(settings, LATEST), run_report_path(settings, EARLIER)
@@ -457,5 +466,6 @@ def test_fill_rates_are_not_checks_and_a_drift_says_what_it_found(
     assert "fill rate of gender (layout live-2025)" not in adb  # a measurement, not a check
     failed = _table_after(adb, "Failed checks of this run")
     assert "fill rate of gender steady (layout live-2025)" in failed
-    drift = failed[failed.index("fill rate of gender steady") :]
-    assert html.escape(DRIFT) in drift and "could not run" not in drift.split("</tr>")[0]
+    row = failed[failed.index("fill rate of gender steady") :].split("</tr>")[0]
+    # The message whole, however the escaper spells its apostrophe.
+    assert DRIFT in html.unescape(row) and "could not run" not in row
