@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from devfin import warehouse
+from devfin.load import warehouse
 from devfin.pipeline import _known_versions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

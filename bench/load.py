@@ -6,7 +6,7 @@
 
 Generates `staging.adb_tenders` rows (not timed: ten columns of text, dates and keys, like the
 tenders of real sheets), then loads them into an empty warehouse twice, each way in one
-transaction and in chunks of `--chunk` rows: with `devfin.warehouse.insert_rows` (PostgreSQL
+transaction and in chunks of `--chunk` rows: with `devfin.load.warehouse.insert_rows` (PostgreSQL
 COPY, DuckDB INSERT … SELECT from Arrow), and the naive way, `pandas.DataFrame.to_sql` with its
 defaults. DuckDB goes into a file in a temporary folder; PostgreSQL into a throwaway database
 created for the run and dropped after. Prints rows/s for each and the ratio.
@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from devfin import warehouse
+from devfin.load import warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from parse import machine

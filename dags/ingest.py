@@ -23,7 +23,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
-from devfin.locking import DUCKDB_POOL
+from devfin.load.locking import DUCKDB_POOL
 from devfin.settings import load_settings
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
 

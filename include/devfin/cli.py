@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from devfin.errors import DevfinError, ParseError
-from devfin.parsing import parse_sheet
+from devfin.parse.sheets import parse_sheet
 from devfin.records import parsed_sheet_to_json
 from devfin.settings import Settings, load_settings
 from devfin.sources import SOURCE_KEYS, detect_source
@@ -52,7 +52,7 @@ def _parse_failure(path: Path, reason: str, message: str) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from devfin.discovery import load_plans
+    from devfin.extract.discovery import load_plans
     from devfin.pipeline import run_all, summarize
 
     settings = load_settings()
@@ -111,7 +111,7 @@ def _reparse_command(args: argparse.Namespace) -> int:
 
 
 def _grant_command(args: argparse.Namespace) -> int:
-    from devfin import warehouse
+    from devfin.load import warehouse
 
     url = args.warehouse or load_settings().warehouse_url
     engine = warehouse.create_engine(url)
@@ -135,7 +135,7 @@ def _summary_command(args: argparse.Namespace) -> int:
 
 
 def _dbt_manifest_command(args: argparse.Namespace) -> int:
-    from devfin.marts import dbt_manifest
+    from devfin.transform.marts import dbt_manifest
 
     print(dbt_manifest(load_settings()))
     return 0
@@ -149,8 +149,8 @@ def _quarantine_settings(args: argparse.Namespace) -> Settings:
 
 
 def _quarantine_list_command(args: argparse.Namespace) -> int:
-    from devfin.quarantine import list_quarantined
-    from devfin.warehouse import open_warehouse
+    from devfin.load.quarantine import list_quarantined
+    from devfin.load.warehouse import open_warehouse
 
     with open_warehouse(_quarantine_settings(args)) as engine:
         entries = list_quarantined(engine, args.source, include_released=args.all)
@@ -162,8 +162,8 @@ def _quarantine_list_command(args: argparse.Namespace) -> int:
 
 
 def _quarantine_release_command(args: argparse.Namespace) -> int:
-    from devfin.quarantine import release
-    from devfin.warehouse import open_warehouse
+    from devfin.load.quarantine import release
+    from devfin.load.warehouse import open_warehouse
 
     with open_warehouse(_quarantine_settings(args)) as engine:
         entry = release(engine, args.id, args.reason, args.by or _user(), datetime.now(UTC))

@@ -1,6 +1,6 @@
 """The stages of a run, as plain functions: each ingest DAG task calls one, as does the CLI.
 
-The marts DAG calls `publish_report` here; its dbt tasks call `devfin.marts` directly.
+The marts DAG calls `publish_report` here; its dbt tasks call `devfin.transform.marts` directly.
 
 Stages hand over through files in the run directory (`Settings.run_dir`), so each Airflow task
 passes only the source and run id, and a re-run of a task gives the same result:
@@ -36,11 +36,10 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from devfin import drift, warehouse
-from devfin.archive import Archive
-from devfin.discovery import load_plans, unique
 from devfin.errors import DevfinError
-from devfin.fetching import (
+from devfin.extract.archive import Archive
+from devfin.extract.discovery import load_plans, unique
+from devfin.extract.fetching import (
     FetchResult,
     Known,
     LocalDirectorySource,
@@ -49,14 +48,16 @@ from devfin.fetching import (
     batches,
     utc_now,
 )
-from devfin.locking import claim, remove_abandoned
-from devfin.parsing import json_line, parse_one
-from devfin.quality import derive
+from devfin.load import warehouse
+from devfin.load.locking import claim, remove_abandoned
+from devfin.load.warehouse import open_warehouse
+from devfin.parse.sheets import json_line, parse_one
+from devfin.quality import drift
+from devfin.quality.checks import derive
+from devfin.quality.validation import CheckResult, Validator, critical_failures, load_suites
 from devfin.records import RECORD_TYPES, column_types, row_from_json
 from devfin.settings import Settings
 from devfin.sources import SOURCE_KEYS
-from devfin.validation import CheckResult, Validator, critical_failures, load_suites
-from devfin.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -142,7 +143,7 @@ def sheet_source(source: str, settings: Settings) -> SheetSource:
     if settings.sheets_file is not None:
         plans = load_plans(settings.sheets_file)
         if source in plans:
-            from devfin.http_source import HttpSheetSource, http_config
+            from devfin.extract.http_source import HttpSheetSource, http_config
 
             return HttpSheetSource(plans[source], http_config(settings))
     return LocalDirectorySource(source, settings.sample_dir / source)
@@ -381,7 +382,7 @@ def _main_module_hidden() -> Iterator[None]:
 
     multiprocessing has each new process import its parent's `__main__` (the `airflow` command
     of a task, a script), so that functions defined there can be sent to it; a parse worker
-    runs only `devfin.parsing`, and importing Airflow again in each worker costs seconds. With
+    runs only `devfin.parse.sheets`, and importing Airflow again in each worker costs seconds. With
     a main module that names no file nor module, there is nothing to import (as for the
     interactive interpreter).
     """
@@ -405,7 +406,7 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         # the parsers too, imported once there rather than in each worker at its first sheet
         context.set_forkserver_preload(
-            ["devfin.parsing", *(f"devfin.sources.{key}" for key in SOURCE_KEYS)]
+            ["devfin.parse.sheets", *(f"devfin.sources.{key}" for key in SOURCE_KEYS)]
         )
         _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
     return _POOLS[workers]
@@ -840,8 +841,8 @@ def build_marts(
 ) -> dict[str, int]:
     """`dbt build` the project in one child process, then record the run: every dbt test and
     source freshness result into `audit.dq_results` (source `dbt`), the dbt docs published.
-    The marts DAG does the same task by task; see `devfin.marts`."""
-    from devfin.marts import build_marts as build
+    The marts DAG does the same task by task; see `devfin.transform.marts`."""
+    from devfin.transform.marts import build_marts as build
 
     release_parse_workers()  # idle until the next run's parse: their memory goes to dbt
     return build(load_id, settings, clock)

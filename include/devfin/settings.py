@@ -197,7 +197,7 @@ class Environment(BaseSettings):
         "warehouse grows); beyond it DuckDB works in its temporary directory. Should dbt fail "
         "with DuckDB's `Out of Memory Error`, raise it",
     )
-    # Long enough for a dbt build of the other run (devfin.locking).
+    # Long enough for a dbt build of the other run (devfin.load.locking).
     warehouse_lock_timeout_seconds: PositiveFloat = Field(
         900.0,
         validation_alias="DEVFIN_WAREHOUSE_LOCK_TIMEOUT",

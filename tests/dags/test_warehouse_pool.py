@@ -17,13 +17,13 @@ INGEST_WRITERS = {"fetch", "load"}
 def _dag_bag(monkeypatch: pytest.MonkeyPatch, warehouse_url: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    import devfin.marts
+    import devfin.transform.marts
     from devfin.settings import load_settings
 
     # The graph of the dbt project is the same on both targets: the DAG is drawn from the
     # manifest already made, not from a cold `dbt parse` for the other target.
-    manifest = devfin.marts.dbt_manifest(load_settings())
-    monkeypatch.setattr(devfin.marts, "dbt_manifest", lambda settings: manifest)
+    manifest = devfin.transform.marts.dbt_manifest(load_settings())
+    monkeypatch.setattr(devfin.transform.marts, "dbt_manifest", lambda settings: manifest)
     monkeypatch.setenv("DEVFIN_WAREHOUSE_URL", warehouse_url)
     bag = DagBag(dag_folder=str(REPO_DIR / "dags"))
     assert bag.import_errors == {}
@@ -31,7 +31,7 @@ def _dag_bag(monkeypatch: pytest.MonkeyPatch, warehouse_url: str):
 
 
 def test_duckdb_writers_wait_in_the_one_slot_pool(monkeypatch, tmp_path: Path) -> None:
-    from devfin.locking import DUCKDB_POOL
+    from devfin.load.locking import DUCKDB_POOL
 
     bag = _dag_bag(monkeypatch, f"duckdb:///{tmp_path / 'w.duckdb'}")
     for source in ("adb_pds", "cdia"):
@@ -46,7 +46,7 @@ def test_duckdb_writers_wait_in_the_one_slot_pool(monkeypatch, tmp_path: Path) -
 
 
 def test_postgres_tasks_wait_in_no_warehouse_pool(monkeypatch) -> None:
-    from devfin.locking import DUCKDB_POOL
+    from devfin.load.locking import DUCKDB_POOL
 
     bag = _dag_bag(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:5432/devfin")
     pools = {

@@ -62,8 +62,8 @@ def _ended_tasks(output: str) -> list[str]:
 @pytest.fixture(scope="module")
 def dbt_manifest(airflow_run) -> dict:
     """The manifest the marts DAG was drawn from (same settings, same project: same file)."""
-    from devfin.marts import dbt_manifest
     from devfin.settings import load_settings
+    from devfin.transform.marts import dbt_manifest
 
     return json.loads(dbt_manifest(load_settings(airflow_run["env"])).read_text())
 

@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from dbt.cli.main import dbtRunner
 
+from devfin.load.warehouse import create_engine, ensure_schema
 from devfin.pipeline import ingest
 from devfin.settings import Settings, load_settings
-from devfin.warehouse import create_engine, ensure_schema
 
 pytestmark = pytest.mark.integration
 

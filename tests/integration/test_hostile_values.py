@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
+from devfin.load.warehouse import STAGING_TABLES
 from devfin.settings import load_settings
-from devfin.warehouse import STAGING_TABLES
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def settings(request, tmp_path: Path):
 
 
 def test_hostile_values_are_stored_verbatim_and_harm_nothing(settings, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="devfin.warehouse"):
+    with caplog.at_level(logging.WARNING, logger="devfin.load.warehouse"):
         counts = pipeline.ingest("adb_pds", "hostile-1", settings)
     assert counts["sheets_loaded"] == 1, counts
 

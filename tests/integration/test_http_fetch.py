@@ -10,7 +10,7 @@ from email.utils import formatdate
 
 import pytest
 
-from devfin.http import HttpConfig, HttpFetcher, HttpResult, Validators
+from devfin.extract.http import HttpConfig, HttpFetcher, HttpResult, Validators
 from tests.httpserver import Fault, SheetServer, serve
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from devfin import warehouse
-from devfin.fetching import Known
+from devfin.extract.fetching import Known
+from devfin.load import warehouse
 from devfin.pipeline import _known_versions
 
 pytestmark = pytest.mark.integration

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
+from devfin.load.warehouse import STAGING_TABLES, load_runs
 from devfin.samples import write_corpus
 from devfin.settings import Settings, load_settings
-from devfin.warehouse import STAGING_TABLES, load_runs
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -30,7 +30,8 @@ TABLES = [name for name in STAGING_TABLES if name.startswith("adb_")]
 # the batches were spooled to Parquet files).
 CHILD = """
 import sys, time
-from devfin import pipeline, warehouse
+from devfin import pipeline
+from devfin.load import warehouse
 from devfin.settings import load_settings
 
 written = []

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from devfin import pipeline
 from devfin.errors import LoadError
+from devfin.load.warehouse import STAGING_TABLES, load_runs
 from devfin.samples import write_corpus
 from devfin.settings import Settings, load_settings
-from devfin.warehouse import STAGING_TABLES, load_runs
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]

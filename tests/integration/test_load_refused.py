@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
+from devfin.load.warehouse import SCHEMAS, STAGING_TABLES
 from devfin.settings import load_settings
-from devfin.warehouse import SCHEMAS, STAGING_TABLES
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from devfin.marts import dbt_env
 from devfin.settings import load_settings
+from devfin.transform.marts import dbt_env
 
 pytestmark = pytest.mark.integration
 

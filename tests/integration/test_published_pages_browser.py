@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from devfin import csp, validation
+from devfin import csp
 from devfin.pipeline import run_all
+from devfin.quality import validation
 from devfin.settings import load_settings
 from tests.conftest import SEEDS
 from tests.integration.test_report_browser import _chromium

@@ -121,7 +121,7 @@ def test_a_parser_bug_costs_one_sheet_not_the_run(tmp_path: Path, monkeypatch) -
 def test_a_released_version_loads_on_the_next_run(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from devfin.quarantine import list_quarantined, release
+    from devfin.load.quarantine import list_quarantined, release
 
     sheets = tmp_path / "samples" / "adb_pds"
     sheets.mkdir(parents=True)

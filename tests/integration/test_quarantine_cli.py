@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin import warehouse
 from devfin.cli import main
-from devfin.quarantine import release
+from devfin.load import warehouse
+from devfin.load.quarantine import release
 
 pytestmark = pytest.mark.integration
 QUARANTINED_AT = datetime(2026, 11, 23, 5, 41, tzinfo=UTC)

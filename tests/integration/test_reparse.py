@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from devfin.load.warehouse import STAGING_TABLES
 from devfin.pipeline import ingest, reparse
 from devfin.settings import load_settings
-from devfin.warehouse import STAGING_TABLES
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from devfin.cli import main
-from devfin.warehouse import create_engine, ensure_schema
+from devfin.load.warehouse import create_engine, ensure_schema
 
 pytestmark = pytest.mark.integration
 

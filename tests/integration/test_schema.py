@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from devfin import warehouse
+from devfin.load import warehouse
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin import pipeline, warehouse
+from devfin import pipeline
+from devfin.load import warehouse
 from devfin.samples import write_corpus
 from devfin.settings import load_settings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devfin.archive import Archive
+from devfin.extract.archive import Archive
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_parse_asks_for_the_source_when_it_cannot_tell(
 def test_parse_prints_one_line_per_failure_never_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from devfin import text
+    from devfin.parse import text
     from devfin.sources import adb_pds
 
     folder = tmp_path / "adb_pds"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from devfin.discovery import load_plans, unique
 from devfin.errors import ConfigError
-from devfin.fetching import SheetRef
+from devfin.extract.discovery import load_plans, unique
+from devfin.extract.fetching import SheetRef
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from devfin.archive import Archive
-from devfin.fetching import LocalDirectorySource
+from devfin.extract.archive import Archive
+from devfin.extract.fetching import LocalDirectorySource
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devfin.drift import (
+from devfin.quality.drift import (
     HISTORY_RUNS,
     MIN_ROWS,
     FillRate,

@@ -8,7 +8,7 @@ from itertools import pairwise
 import httpx
 import pytest
 
-from devfin.http import HostLimiter, HttpConfig, HttpFetcher, retry_after_seconds
+from devfin.extract.http import HostLimiter, HttpConfig, HttpFetcher, retry_after_seconds
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

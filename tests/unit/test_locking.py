@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from devfin.errors import ConfigError
-from devfin.locking import (
+from devfin.load.locking import (
     OWNER_FILE,
     UNOWNED_GRACE_SECONDS,
     WarehouseLockTimeout,
@@ -37,7 +37,7 @@ from devfin.settings import Settings, load_settings
 # A process holding the warehouse until its stdin closes.
 HOLDER = """
 import sys
-from devfin.locking import warehouse_lock
+from devfin.load.locking import warehouse_lock
 from devfin.settings import load_settings
 
 with warehouse_lock(load_settings({"DEVFIN_WAREHOUSE_URL": sys.argv[1]}), "load cdia run r-7"):
@@ -90,7 +90,7 @@ def test_the_lock_file_is_beside_the_duckdb_file(tmp_path: Path) -> None:
 def test_a_writer_waits_for_the_holder_then_gets_it(tmp_path, holder, caplog) -> None:
     threading.Timer(0.6, holder.stdin.close).start()  # the holder lets go in a while
     started = time.monotonic()
-    with caplog.at_level(logging.INFO, logger="devfin.locking"):
+    with caplog.at_level(logging.INFO, logger="devfin.load.locking"):
         with warehouse_lock(_settings(tmp_path), "load adb_pds run r-8"):
             waited = time.monotonic() - started
             assert read_holder(lock_path(_settings(tmp_path)))["purpose"] == "load adb_pds run r-8"

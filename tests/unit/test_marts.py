@@ -1,5 +1,5 @@
-"""devfin.marts without dbt or a warehouse: the manifest fingerprint, merged run results, the
-ledger rows of dbt tests and the published docs."""
+"""devfin.transform.marts without dbt or a warehouse: the manifest fingerprint, merged run
+results, the ledger rows of dbt tests and the published docs."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from devfin.marts import (
+from devfin.settings import Settings, load_settings
+from devfin.transform.marts import (
     dbt_test_rows,
     keep_node_artifacts,
     merge_run_results,
     project_fingerprint,
     publish_docs,
 )
-from devfin.settings import Settings, load_settings
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -19,17 +19,17 @@ import pandas as pd
 import pytest
 
 from devfin.pipeline import _frames
-from devfin.quality import derive
-from devfin.records import ParsedSheet, parsed_sheet_to_json
-from devfin.samples import samples
-from devfin.sources import get_source
-from devfin.validation import (
+from devfin.quality.checks import derive
+from devfin.quality.validation import (
     CheckResult,
     Validator,
     critical_failures,
     load_suites,
     validate_tables,
 )
+from devfin.records import ParsedSheet, parsed_sheet_to_json
+from devfin.samples import samples
+from devfin.sources import get_source
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SEED = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"
@@ -197,7 +197,7 @@ def test_financing_parts_are_summed_to_the_cent() -> None:
             "financing_counterpart_others": [None, 0.0, None, None],
         }
     )
-    from devfin.quality import FINANCING_COMPONENTS, _cents_sum
+    from devfin.quality.checks import FINANCING_COMPONENTS, _cents_sum
 
     sums = _cents_sum(frame, FINANCING_COMPONENTS)
     assert sums[0] == 0.3 and sums[1] == 1_234_567_890.13 and pd.isna(sums[2]) and sums[3] == 5.0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin import warehouse
+from devfin.load import warehouse
 from devfin.report import report_path, run_report_path, summary, write_dq_report
 from devfin.settings import Settings, load_settings
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from devfin.pipeline import _frames
-from devfin.quality import derive
+from devfin.quality.checks import derive
+from devfin.quality.validation import build_suite, load_suites
 from devfin.records import RECORD_TYPES, TABLE_TYPES, parsed_sheet_to_json
 from devfin.samples import generator
-from devfin.validation import build_suite, load_suites
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 

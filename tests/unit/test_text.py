@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from devfin.text import (
+from devfin.parse.text import (
     clean_text,
     looks_like_html,
     page_text,

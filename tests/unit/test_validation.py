@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from devfin.errors import QualityError
-from devfin.validation import critical_failures, load_suites, validate_tables
+from devfin.quality.validation import critical_failures, load_suites, validate_tables
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 def test_every_shipped_suite_loads_with_all_its_expectations() -> None:
     suites = load_suites(REPO_DIR / "expectations")
     assert {"adb_projects", "cdia_interventions"} <= set(suites)
-    from devfin.validation import build_suite
+    from devfin.quality.validation import build_suite
 
     for suite in suites.values():
         assert len(build_suite(suite).expectations) == len(suite["expectations"]) > 0
@@ -57,7 +57,7 @@ def test_a_check_name_used_twice_in_a_suite_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_expectation_is_refused(tmp_path: Path) -> None:
-    from devfin.validation import build_suite
+    from devfin.quality.validation import build_suite
 
     suite = {
         "name": "adb_projects",
@@ -102,7 +102,7 @@ def test_critical_failure_names_the_sheet_version() -> None:
 def test_samples_read_as_an_auditor_reads_them() -> None:
     import numpy as np
 
-    from devfin.validation import _sample
+    from devfin.quality.validation import _sample
 
     pair = (np.datetime64("2020-07-15T00:00:00"), np.datetime64("2020-09-14T00:00:00"))
     assert _sample(pair) == "(2020-07-15, 2020-09-14)"
@@ -111,7 +111,7 @@ def test_samples_read_as_an_auditor_reads_them() -> None:
 
 
 def test_a_check_that_raises_is_a_failure_with_its_message() -> None:
-    from devfin.validation import _exception_message
+    from devfin.quality.validation import _exception_message
 
     nested = {
         "metric-id": {"raised_exception": True, "exception_message": "bad comparison"},

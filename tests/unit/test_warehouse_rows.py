@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from devfin import warehouse
+from devfin.load import warehouse
 
 
 def test_a_dq_row_fills_every_column_of_the_table_and_no_other() -> None:

@@ -21,10 +21,12 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
 
-from devfin import csp, drift, warehouse
-from devfin.marts import docs_dir
+from devfin import csp
+from devfin.load import warehouse
 from devfin.paths import path_component
+from devfin.quality import drift
 from devfin.settings import Settings
+from devfin.transform.marts import docs_dir
 
 HISTORY_RUNS = 10  # runs per source in the pass-rate table, and run pages rewritten each time
 SHEETS_SHOWN = 20  # failing sheet ids listed per check; all of them are in audit.dq_results

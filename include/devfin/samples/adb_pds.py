@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from devfin.parse.text import DOUBLED_APOSTROPHE_REPAIR
 from devfin.records import (
     AdbContract,
     AdbDisbursement,
@@ -32,7 +33,6 @@ from devfin.records import (
 )
 from devfin.samples.base import Rendering, Sample
 from devfin.sources.adb_pds import SOURCE_KEY
-from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
 DEFECTS: tuple[str, ...] = (

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from devfin.parse.text import DOUBLED_APOSTROPHE_REPAIR
 from devfin.records import (
     CdiaCity,
     CdiaImpactArea,
@@ -23,7 +24,6 @@ from devfin.records import (
 )
 from devfin.samples.base import Sample
 from devfin.sources.cdia import SOURCE_KEY
-from devfin.text import DOUBLED_APOSTROPHE_REPAIR
 
 SOURCE = SOURCE_KEY
 DEFECTS: tuple[str, ...] = ("missing_label", "bad_date", "doubled_apostrophes", "truncated")
@@ -540,7 +540,7 @@ def _spoil_study_period(rng: random.Random, page: _Page) -> _Page:
     months[spoilt] = f"{bad_name} {year}"
     written = PERIOD_SEPARATOR.join(months)
     field_name = ("study_period_start", "study_period_end")[spoilt]
-    # The reason is devfin.text.parse_month's, for the month that does not exist.
+    # The reason is devfin.parse.text.parse_month's, for the month that does not exist.
     reason = f"unknown month {bad_name!r} in {months[spoilt]!r}"
     spoilt_entry = dataclasses.replace(
         period,

@@ -1,5 +1,5 @@
 """The data-sheet sources: one module per source key, each with a pure `parse` (page in, record
-out); which sheets to fetch is configuration, read by `devfin.discovery`."""
+out); which sheets to fetch is configuration, read by `devfin.extract.discovery`."""
 
 from __future__ import annotations
 

@@ -64,6 +64,31 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from devfin.errors import ParseError
+from devfin.parse.html import (
+    Node,
+    Table,
+    has_class,
+    inner_text,
+    labelled_values,
+    own_rows,
+    parse_html,
+    read_grid,
+    row_cells,
+    split_at_markers,
+)
+from devfin.parse.text import (
+    DOUBLED_APOSTROPHE,
+    DOUBLED_APOSTROPHE_REPAIR,
+    MAX_AMOUNT,
+    clean_text,
+    closes_html_document,
+    html_source,
+    looks_like_html,
+    parse_amount,
+    parse_date,
+    parse_month,
+    read_page,
+)
 from devfin.records import (
     AdbContract,
     AdbDisbursement,
@@ -77,31 +102,6 @@ from devfin.records import (
     AdbProjectSector,
     AdbTender,
     ParsedSheet,
-)
-from devfin.sources._html import (
-    Node,
-    Table,
-    has_class,
-    inner_text,
-    labelled_values,
-    own_rows,
-    parse_html,
-    read_grid,
-    row_cells,
-    split_at_markers,
-)
-from devfin.text import (
-    DOUBLED_APOSTROPHE,
-    DOUBLED_APOSTROPHE_REPAIR,
-    MAX_AMOUNT,
-    clean_text,
-    closes_html_document,
-    html_source,
-    looks_like_html,
-    parse_amount,
-    parse_date,
-    parse_month,
-    read_page,
 )
 
 if TYPE_CHECKING:

@@ -62,15 +62,7 @@ from typing import Any, TypeVar
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from devfin.errors import ParseError
-from devfin.records import (
-    CdiaCity,
-    CdiaImpactArea,
-    CdiaInfrastructureSector,
-    CdiaIntervention,
-    CdiaStakeholder,
-    ParsedSheet,
-)
-from devfin.text import (
+from devfin.parse.text import (
     DOUBLED_APOSTROPHE_REPAIR,
     clean_text,
     closes_html_document,
@@ -82,6 +74,14 @@ from devfin.text import (
     parse_month,
     parse_quantity,
     read_page,
+)
+from devfin.records import (
+    CdiaCity,
+    CdiaImpactArea,
+    CdiaInfrastructureSector,
+    CdiaIntervention,
+    CdiaStakeholder,
+    ParsedSheet,
 )
 
 SOURCE_KEY = "cdia"

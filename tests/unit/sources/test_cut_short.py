@@ -14,9 +14,9 @@ import pytest
 
 from devfin import samples
 from devfin.errors import ParseError
+from devfin.quality.validation import critical_failures, load_suites, validate_tables
 from devfin.records import ParsedSheet
 from devfin.sources import get_source
-from devfin.validation import critical_failures, load_suites, validate_tables
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devfin.sources._html import (
+from devfin.parse.html import (
     Node,
     has_class,
     inner_text,

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from devfin import warehouse
 from devfin.errors import DevfinError
+from devfin.load import warehouse
 
 _table = warehouse.quarantine
 # Everything but the record itself, which can be large: `audit.quarantine.record_json` has it.

@@ -31,7 +31,7 @@ import json
 from datetime import date
 from typing import Any
 
-from devfin.text import DOUBLED_APOSTROPHE_REPAIR
+from devfin.parse.text import DOUBLED_APOSTROPHE_REPAIR
 
 SHEET_KEY = ["sheet_id", "sheet_version"]
 FINANCING_COMPONENTS = (

@@ -39,8 +39,8 @@ from typing import Any
 
 from devfin import csp
 from devfin.errors import DevfinError
-from devfin.fetching import utc_now
-from devfin.locking import held_fds, scratch_dir, warehouse_lock
+from devfin.extract.fetching import utc_now
+from devfin.load.locking import held_fds, scratch_dir, warehouse_lock
 from devfin.paths import path_component
 from devfin.settings import Settings
 
@@ -135,8 +135,8 @@ class DbtStep:
 
 
 def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
-    """dbt commands one after another in one child process (`devfin.dbt_session`): dbt starts
-    once; returns each command's exit code."""
+    """dbt commands one after another in one child process (`transform.dbt_session`): dbt
+    starts once; returns each command's exit code."""
     described = "; ".join(f"dbt {' '.join(step.command)}" for step in steps)
     with (
         warehouse_lock(settings, described),
@@ -145,7 +145,7 @@ def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
         scratch_dir(settings.data_dir / "tmp", "dbt-") as scratch,
     ):
         codes_path = scratch / "exit-codes.json"
-        arguments = [sys.executable, "-m", "devfin.dbt_session", str(codes_path)]
+        arguments = [sys.executable, "-m", "devfin.transform.dbt_session", str(codes_path)]
         for step in steps:
             step.out_dir.mkdir(parents=True, exist_ok=True)
             spec = {
@@ -286,7 +286,7 @@ def build_marts(
 
 
 def _build_marts(load_id: str, settings: Settings, clock: Callable[[], datetime]) -> dict[str, int]:
-    from devfin.warehouse import open_warehouse
+    from devfin.load.warehouse import open_warehouse
 
     with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
         stamp = {
@@ -334,7 +334,7 @@ def staging_state(engine: Any) -> dict[str, list[Any]]:
     id. Staging only ever gains rows (a sheet version is loaded once, by one run)."""
     import sqlalchemy as sa
 
-    from devfin import warehouse
+    from devfin.load import warehouse
 
     with engine.connect() as conn:
         return {
@@ -375,7 +375,7 @@ def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
 
 
 def _run_dag_step(step: str, load_id: str, settings: Settings) -> None:
-    from devfin.warehouse import ensure_warehouse
+    from devfin.load.warehouse import ensure_warehouse
 
     ensure_warehouse(settings)  # the staging tables dbt reads from must exist before any load
     out_dir = settings.dbt_run_dir(load_id) / "nodes" / step
@@ -404,7 +404,7 @@ def record_dbt_run(
     Returns the marts and their row counts; when a node failed, raises DbtError after the
     ledger is written, so "what failed in run X" is answered either way.
     """
-    from devfin.warehouse import ensure_warehouse
+    from devfin.load.warehouse import ensure_warehouse
 
     with warehouse_lock(settings, f"record the dbt run {load_id}"):
         ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
@@ -444,8 +444,8 @@ def _record(
 ) -> dict[str, int]:
     """The ledger, the docs and the verdict of a dbt run, once its closing steps ran (`built`:
     the run built models; else it only checked source freshness)."""
-    from devfin import warehouse
-    from devfin.warehouse import open_warehouse
+    from devfin.load import warehouse
+    from devfin.load.warehouse import open_warehouse
 
     run_dir = settings.dbt_run_dir(load_id)
     freshness_code, *docs_code = closing_codes
@@ -524,7 +524,7 @@ def dbt_test_rows(
     results: list[dict[str, Any]], nodes: dict[str, Any], load_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     """The ledger rows of the dbt tests among a run's node results."""
-    from devfin import warehouse  # pyarrow and SQLAlchemy: not at DAG parse time
+    from devfin.load import warehouse  # pyarrow and SQLAlchemy: not at DAG parse time
 
     rows = []
     for result in results:
@@ -557,7 +557,7 @@ def dbt_test_rows(
 
 def freshness_rows(path: Path, load_id: str, now: datetime) -> list[dict[str, Any]]:
     """The ledger rows of `dbt source freshness`: one per source table."""
-    from devfin import warehouse
+    from devfin.load import warehouse
 
     if not path.exists():
         return []

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import yaml
 
 from devfin.errors import ConfigError
-from devfin.fetching import SheetRef
+from devfin.extract.fetching import SheetRef
 
 # <loc> of a sitemap, href of an HTML index page: enough to find the sheet links in either.
 # A link's #fragment is left out (the page is the same); both hold XML/HTML-escaped text.

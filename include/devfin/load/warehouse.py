@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from devfin.errors import LoadError
-from devfin.locking import warehouse_lock
+from devfin.load.locking import warehouse_lock
 from devfin.records import RECORD_TYPES, column_types
 from devfin.settings import Settings
 
@@ -175,7 +175,7 @@ def open_warehouse(settings: Settings, purpose: str = "") -> Iterator[Engine]:
     """An engine on the warehouse with the contract's schema in place, disposed afterwards.
 
     On DuckDB one process at a time may open the file: the block holds the warehouse lock
-    (`devfin.locking.warehouse_lock`, waiting its turn; `purpose` tells those waiting what this
+    (`devfin.load.locking.warehouse_lock`, waiting its turn; `purpose` tells those waiting what this
     process does), and the engine is disposed before the lock is let go.
     """
     if settings.warehouse_kind == "duckdb":

@@ -11,8 +11,8 @@ import json
 import logging
 from typing import Any
 
-from devfin.archive import Archive
 from devfin.errors import ParseError
+from devfin.extract.archive import Archive
 from devfin.records import ParsedSheet, parsed_sheet_to_json
 from devfin.sources import get_source
 

@@ -28,8 +28,8 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from devfin.parse.text import closes_html_document, looks_like_html
 from devfin.settings import default_of
-from devfin.text import closes_html_document, looks_like_html
 
 log = logging.getLogger(__name__)
 

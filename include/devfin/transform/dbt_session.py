@@ -1,4 +1,6 @@
-"""Several dbt commands in one child process: `python -m devfin.dbt_session RESULTS STEP...`.
+"""Several dbt commands in one child process.
+
+    python -m devfin.transform.dbt_session RESULTS STEP...
 
 Starting dbt costs seconds (its imports, reading the project): commands that follow one another
 (`dbt build`, `dbt source freshness`, `dbt docs generate`) share one start here, through dbt's

@@ -1,14 +1,14 @@
-"""Sheets over HTTP: a source's sheets file plan, fetched politely by `devfin.http`."""
+"""Sheets over HTTP: a source's sheets file plan, fetched politely by `devfin.extract.http`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devfin.archive import Archive
-from devfin.discovery import SourcePlan
 from devfin.errors import FetchError
-from devfin.fetching import FetchResult, Known, SheetRef, archived
-from devfin.http import HttpConfig, HttpFetcher, HttpResult, Validators
+from devfin.extract.archive import Archive
+from devfin.extract.discovery import SourcePlan
+from devfin.extract.fetching import FetchResult, Known, SheetRef, archived
+from devfin.extract.http import HttpConfig, HttpFetcher, HttpResult, Validators
 from devfin.settings import Settings
 
 

@@ -16,8 +16,8 @@ from typing import Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from devfin.archive import Archive
 from devfin.errors import FetchError
+from devfin.extract.archive import Archive
 
 SHEET_SUFFIXES = (".txt", ".html", ".htm")
 
