@@ -14,6 +14,8 @@ DEFECT_KINDS = (
     "doubled_apostrophes",  # '' in the source text: parsed to ', recorded in repairs
     "truncated",  # the page cut off before its identity: ParseError, quarantined
 )
+# The repair a parser records for a value whose doubled apostrophes ('') it mended.
+DOUBLED_APOSTROPHE_REPAIR = "doubled_apostrophe"
 
 
 @dataclass(frozen=True)

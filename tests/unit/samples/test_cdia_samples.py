@@ -11,6 +11,7 @@ from devfin.errors import ParseError
 from devfin.records import ParsedSheet, record_to_json
 from devfin.samples import cdia as generator
 from devfin.samples.base import DEFECT_KINDS, Sample
+from devfin.samples.cdia import layout
 from devfin.sources import cdia
 
 SEED = 20240917
@@ -100,7 +101,7 @@ def _variations(sample: Sample) -> set[str]:
     assert sample.truth is not None
     record, children = sample.truth.record, sample.truth.children
     found = set()
-    if generator.STUDY_PERIOD not in sample.text:
+    if layout.STUDY_PERIOD not in sample.text:
         found.add("no study period")
     status = record.expected_downstream_financing_status
     if status == "to_be_confirmed":
@@ -109,14 +110,14 @@ def _variations(sample: Sample) -> set[str]:
     if len(children["cdia_cities"]) > 1:
         found.add("several cities")
     for table, label in (
-        ("cdia_stakeholders", generator.STAKEHOLDERS),
-        ("cdia_infrastructure_sectors", generator.INFRASTRUCTURE_SECTORS),
+        ("cdia_stakeholders", layout.STAKEHOLDERS),
+        ("cdia_infrastructure_sectors", layout.INFRASTRUCTURE_SECTORS),
     ):
         first = children[table][0].name if children[table] else None
         if first is not None and f"{label}{first}\n" in sample.text:
             if len(children[table]) > 1:
                 found.add(f"{table} over lines")
-    if generator.EXPECTED_IMPACTS in sample.text:
+    if layout.EXPECTED_IMPACTS in sample.text:
         found.add("expected development impacts")
     return found
 
@@ -137,7 +138,7 @@ def test_the_corpus_shows_the_real_pages_variations(samples: list[Sample]) -> No
 def test_the_generator_and_the_parser_agree_on_the_layout() -> None:
     # The generator describes the layout itself (it imports no label from the parser); the
     # two descriptions must name the same layout and labels.
-    assert generator.LAYOUT == cdia.LAYOUT
-    assert set(generator.LABELS) == {label.text for label in cdia.LABELS if not label.heading}
+    assert layout.LAYOUT == cdia.LAYOUT
+    assert set(layout.LABELS) == {label.text for label in cdia.LABELS if not label.heading}
     aliases = {alias for label in cdia.LABELS for alias in label.aliases}
-    assert generator.EXPECTED_IMPACTS in aliases
+    assert layout.EXPECTED_IMPACTS in aliases
