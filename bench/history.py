@@ -6,7 +6,7 @@
 For each number of runs, writes into an empty warehouse (not timed) the sheets' fetch history
 (one fetch per sheet per run, every 20th run a new version; every version held in
 `audit.quarantine`, so it counts as reached the warehouse), then times what a fetch batch asks
-first: each sheet's current version and its validators (`pipeline._known_versions`, one batch
+first: each sheet's current version and its validators (`extract.known.known_versions`, one batch
 of `--sheets` sheets, best of three).
 """
 
@@ -19,8 +19,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from devfin.load import warehouse
-from devfin.pipeline import _known_versions
+from devfin.extract.known import known_versions
+from devfin.load import schema, warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import postgres_warehouse
@@ -34,7 +34,7 @@ def fill(url: str, sheets: list[str], runs: int) -> None:
     """The history of `runs` runs of every sheet (the first run included)."""
     engine = warehouse.create_engine(url)
     try:
-        warehouse.ensure_schema(engine)
+        schema.ensure_schema(engine)
         with engine.begin() as conn:
             for run in range(runs + 1):
                 version = run // NEW_VERSION_EVERY
@@ -48,7 +48,7 @@ def fill(url: str, sheets: list[str], runs: int) -> None:
                     }
                     for sheet_id in sheets
                 ]  # fmt: skip
-                warehouse.insert_rows(conn, warehouse.fetches, fetched)
+                warehouse.insert_rows(conn, schema.fetches, fetched)
                 if run % NEW_VERSION_EVERY == 0:
                     held = [
                         {
@@ -61,7 +61,7 @@ def fill(url: str, sheets: list[str], runs: int) -> None:
                         }
                         for sheet_id in sheets
                     ]  # fmt: skip
-                    warehouse.insert_rows(conn, warehouse.quarantine, held)
+                    warehouse.insert_rows(conn, schema.quarantine, held)
     finally:
         engine.dispose()
 
@@ -73,7 +73,7 @@ def timed(url: str, sheets: list[str]) -> float:
         with engine.connect() as conn:
             for _ in range(3):
                 started = time.perf_counter()
-                known = _known_versions(conn, "adb_pds", sheets)
+                known = known_versions(conn, "adb_pds", sheets)
                 best = min(best, time.perf_counter() - started)
         assert len(known) == len(sheets)
         return best

@@ -30,12 +30,12 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from devfin.load import warehouse
+from devfin.load import schema, warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from parse import machine
 
-TABLE = warehouse.STAGING_TABLES["adb_tenders"]
+TABLE = schema.STAGING_TABLES["adb_tenders"]
 STATUSES = ("Active", "Closed", "Awarded", "Cancelled")
 TYPES = ("Invitation for Bids", "Request for Expression of Interest", "Contract Award")
 
@@ -163,7 +163,7 @@ def main() -> None:
         )
         with context as url:
             engine = sa.create_engine(url)
-            warehouse.ensure_schema(engine)
+            schema.ensure_schema(engine)
             fast = timed(
                 "devfin insert_rows (bulk)", devfin_load, engine, rows[: args.rows], args.chunk
             )

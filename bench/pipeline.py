@@ -42,6 +42,7 @@ from typing import Any
 import psutil
 
 from devfin import pipeline
+from devfin.parse.pool import release_parse_workers
 from devfin.samples import SOURCES, write_corpus
 from devfin.settings import Settings, load_settings
 
@@ -120,7 +121,7 @@ def in_task_process(call: Callable[[], Any]) -> tuple[Any, float]:
             outcome: tuple[str, Any] = ("ok", call())
         except BaseException:  # all of it goes back to the benchmark
             outcome = ("failed", traceback.format_exc())
-        pipeline.release_parse_workers()  # the task's end stops them, as in Airflow
+        release_parse_workers()  # the task's end stops them, as in Airflow
         send.send((outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
     process = context.Process(target=task)

@@ -45,13 +45,9 @@ from cosmos.constants import TestIndirectSelection
 from devfin.load.locking import DUCKDB_POOL
 from devfin.settings import load_settings
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
-from devfin.transform.marts import (
-    MARTS_PATH,
-    PROFILE_NAME,
-    dbt_executable,
-    dbt_manifest,
-    dbt_target,
-)
+from devfin.transform.dbt import PROFILE_NAME, dbt_executable, dbt_target
+from devfin.transform.manifest import dbt_manifest
+from devfin.transform.marts import MARTS_PATH
 
 # Parsing reads paths and the dbt target from the settings; dbt_manifest runs `dbt parse` (files
 # only, no connection) when the dbt project changed since the manifest it keeps.
@@ -64,14 +60,14 @@ WAREHOUSE_POOL = DUCKDB_POOL if SETTINGS.warehouse_kind == "duckdb" else None
 def _dbt_env(context: Mapping[str, Any], operator: Any) -> None:
     """Cosmos interceptor: the warehouse variables dbt reads are derived where dbt runs, when it
     runs, so no password is ever written into the serialized DAG."""
-    from devfin.transform.marts import dbt_env
+    from devfin.transform.dbt import dbt_env
 
     operator.env = {**(operator.env or {}), **dbt_env(load_settings())}
 
 
 def _keep_artifacts(project_dir: str, context: Mapping[str, Any], **_: Any) -> None:
     """Cosmos callback, after each dbt invocation (failed ones too): keep its run_results.json."""
-    from devfin.transform.marts import keep_node_artifacts
+    from devfin.transform.ledger import keep_node_artifacts
 
     keep_node_artifacts(
         Path(project_dir), context["run_id"], context["ti"].task_id, load_settings()
@@ -134,7 +130,8 @@ def build_marts() -> None:
 
         @task(task_id=step, retries=0)
         def run(run_id: str | None = None) -> None:
-            from devfin.transform.marts import DbtError, run_dag_step
+            from devfin.transform.dbt import DbtError
+            from devfin.transform.marts import run_dag_step
 
             try:
                 run_dag_step(step, run_id, load_settings())
@@ -145,7 +142,8 @@ def build_marts() -> None:
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dbt_results(run_id: str | None = None) -> dict[str, int]:
-        from devfin.transform.marts import DbtError, record_dbt_run
+        from devfin.transform.dbt import DbtError
+        from devfin.transform.ledger import record_dbt_run
 
         try:
             return record_dbt_run(run_id, load_settings())

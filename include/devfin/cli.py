@@ -86,7 +86,7 @@ def _samples_command(args: argparse.Namespace) -> int:
         args.seed,
         page_format=args.format,
         defect_rate=args.defect_rate,
-        sources=tuple(args.source or ("adb_pds", "cdia")),
+        sources=tuple(args.source or SOURCE_KEYS),
     )
     for source, counts in manifest["sources"].items():
         detail = ", ".join(f"{kind} {n}" for kind, n in counts.items())
@@ -111,12 +111,13 @@ def _reparse_command(args: argparse.Namespace) -> int:
 
 
 def _grant_command(args: argparse.Namespace) -> int:
-    from devfin.load import warehouse
+    from devfin.load.schema import grant_read_roles
+    from devfin.load.warehouse import create_engine
 
     url = args.warehouse or load_settings().warehouse_url
-    engine = warehouse.create_engine(url)
+    engine = create_engine(url)
     try:
-        granted = warehouse.grant_read_roles(engine)
+        granted = grant_read_roles(engine)
     except ValueError as error:
         print(f"devfin warehouse grant: {error}", file=sys.stderr)
         return 2
@@ -135,7 +136,7 @@ def _summary_command(args: argparse.Namespace) -> int:
 
 
 def _dbt_manifest_command(args: argparse.Namespace) -> int:
-    from devfin.transform.marts import dbt_manifest
+    from devfin.transform.manifest import dbt_manifest
 
     print(dbt_manifest(load_settings()))
     return 0

@@ -26,7 +26,7 @@ def dag_bag():
     from airflow.dag_processing.dagbag import DagBag
 
     from devfin.settings import load_settings
-    from devfin.transform.marts import dbt_manifest
+    from devfin.transform.manifest import dbt_manifest
 
     # As `make run` and `make test` do: `dbt parse` before the DAG parse, which then only reads
     # the manifest (a cold `dbt parse` can take longer than Airflow gives a DAG file to import).
@@ -94,7 +94,7 @@ def test_marts_dag_is_scheduled_on_both_ingest_assets(dag_bag) -> None:
 def dbt_nodes(dag_bag) -> dict[str, dict]:
     """The nodes of the dbt project as the manifest the marts DAG was drawn from lists them."""
     from devfin.settings import load_settings
-    from devfin.transform.marts import dbt_manifest
+    from devfin.transform.manifest import dbt_manifest
 
     manifest = json.loads(dbt_manifest(load_settings()).read_text())
     return {**manifest["nodes"], **manifest.get("unit_tests", {})}

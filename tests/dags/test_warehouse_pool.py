@@ -17,13 +17,13 @@ INGEST_WRITERS = {"fetch", "load"}
 def _dag_bag(monkeypatch: pytest.MonkeyPatch, warehouse_url: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    import devfin.transform.marts
+    import devfin.transform.manifest
     from devfin.settings import load_settings
 
     # The graph of the dbt project is the same on both targets: the DAG is drawn from the
     # manifest already made, not from a cold `dbt parse` for the other target.
-    manifest = devfin.transform.marts.dbt_manifest(load_settings())
-    monkeypatch.setattr(devfin.transform.marts, "dbt_manifest", lambda settings: manifest)
+    manifest = devfin.transform.manifest.dbt_manifest(load_settings())
+    monkeypatch.setattr(devfin.transform.manifest, "dbt_manifest", lambda settings: manifest)
     monkeypatch.setenv("DEVFIN_WAREHOUSE_URL", warehouse_url)
     bag = DagBag(dag_folder=str(REPO_DIR / "dags"))
     assert bag.import_errors == {}

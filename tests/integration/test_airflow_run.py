@@ -63,7 +63,7 @@ def _ended_tasks(output: str) -> list[str]:
 def dbt_manifest(airflow_run) -> dict:
     """The manifest the marts DAG was drawn from (same settings, same project: same file)."""
     from devfin.settings import load_settings
-    from devfin.transform.marts import dbt_manifest
+    from devfin.transform.manifest import dbt_manifest
 
     return json.loads(dbt_manifest(load_settings(airflow_run["env"])).read_text())
 

@@ -13,8 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from devfin import pipeline
-from devfin.pipeline import PARALLEL_PARSE_MIN_SHEETS
+from devfin.parse.pool import PARALLEL_PARSE_MIN_SHEETS, release_parse_workers
 
 pytestmark = pytest.mark.integration
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "pipeline.py"
@@ -81,7 +80,7 @@ def test_the_pipeline_benchmark_runs_in_one_process_when_asked() -> None:
 def test_a_stage_runs_in_its_own_process_and_its_failure_reaches_the_benchmark(
     bench: ModuleType,
 ) -> None:
-    pipeline.release_parse_workers()  # none kept by an earlier test for the fork to inherit
+    release_parse_workers()  # none kept by an earlier test for the fork to inherit
     small, small_peak = bench.in_task_process(lambda: len(bytearray(16 * 2**20)))
     large, large_peak = bench.in_task_process(lambda: len(bytearray(256 * 2**20)))
     assert (small, large) == (16 * 2**20, 256 * 2**20)

@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 from dbt.cli.main import dbtRunner
 
-from devfin.load.warehouse import create_engine, ensure_schema
+from devfin.load.schema import ensure_schema
+from devfin.load.warehouse import create_engine
 from devfin.pipeline import ingest
 from devfin.settings import Settings, load_settings
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin.load.warehouse import STAGING_TABLES
+from devfin.load.schema import STAGING_TABLES
 from devfin.samples import write_corpus
 from devfin.settings import load_settings
 from devfin.sources import staging_asset_uri

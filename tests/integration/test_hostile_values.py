@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
-from devfin.load.warehouse import STAGING_TABLES
+from devfin.load.schema import STAGING_TABLES
 from devfin.settings import load_settings
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from devfin.extract.fetching import Known
-from devfin.load import warehouse
-from devfin.pipeline import _known_versions
+from devfin.extract.known import known_versions
+from devfin.load import schema, warehouse
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,14 +79,14 @@ def test_known_versions_equal_a_walk_through_every_fetch(
     )
     engine = warehouse.create_engine(url)
     try:
-        warehouse.ensure_schema(engine)
+        schema.ensure_schema(engine)
         with engine.begin() as conn:
-            conn.execute(warehouse.fetches.delete())
-            conn.execute(warehouse.quarantine.delete())
-            warehouse.insert_rows(conn, warehouse.fetches, history)
-            warehouse.insert_rows(conn, warehouse.quarantine, held_rows)
+            conn.execute(schema.fetches.delete())
+            conn.execute(schema.quarantine.delete())
+            warehouse.insert_rows(conn, schema.fetches, history)
+            warehouse.insert_rows(conn, schema.quarantine, held_rows)
         with engine.connect() as conn:
-            found = _known_versions(conn, "cdia", sheets)
+            found = known_versions(conn, "cdia", sheets)
     finally:
         engine.dispose()
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
-from devfin.load.warehouse import STAGING_TABLES, load_runs
+from devfin.load.schema import STAGING_TABLES, load_runs
 from devfin.samples import write_corpus
 from devfin.settings import Settings, load_settings
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
-from devfin.load.warehouse import SCHEMAS, STAGING_TABLES
+from devfin.load import staging
+from devfin.load.schema import SCHEMAS, STAGING_TABLES
 from devfin.settings import load_settings
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ def settings(request, tmp_path: Path):
 @pytest.mark.parametrize("poison", sorted(POISONS))
 def test_a_refused_sheet_is_quarantined_and_the_others_load(settings, poison, monkeypatch):
     table, column, value = POISONS[poison]
-    spool_sheets = pipeline._spool_sheets
+    spool_sheets = staging.spool_sheets
 
     def poisoned(spool, sheets):  # the rows as the load writes them, after the checks
         for item, tables in sheets:
@@ -67,7 +68,7 @@ def test_a_refused_sheet_is_quarantined_and_the_others_load(settings, poison, mo
                 tables[table][0][column] = value
         return spool_sheets(spool, sheets)
 
-    monkeypatch.setattr(pipeline, "_spool_sheets", poisoned)
+    monkeypatch.setattr(staging, "spool_sheets", poisoned)
     counts = pipeline.ingest("adb_pds", f"refused-{poison}", settings)
 
     assert (counts["sheets_loaded"], counts["sheets_quarantined"]) == (1, 1), counts

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from devfin import pipeline
+from devfin.parse import pool
 from devfin.samples import write_corpus
 from devfin.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
-SHEETS = pipeline.PARALLEL_PARSE_MIN_SHEETS + 50
+SHEETS = pool.PARALLEL_PARSE_MIN_SHEETS + 50
 
 
 def _fetched(tmp_path: Path, source: str, load_id: str, **corpus: float) -> Settings:
@@ -63,12 +64,12 @@ def test_parse_workers_do_not_import_the_callers_main_module(
     caller = types.ModuleType("__main__")
     caller.__file__ = str(script)
     settings = dataclasses.replace(_fetched(tmp_path, "cdia", "main", seed=12), parse_workers=2)
-    pipeline.release_parse_workers()  # workers start anew, with the caller below as main
+    pool.release_parse_workers()  # workers start anew, with the caller below as main
     monkeypatch.setitem(sys.modules, "__main__", caller)
     try:
         counts = pipeline.parse_sheets("cdia", "main", settings)
     finally:
-        pipeline.release_parse_workers()
+        pool.release_parse_workers()
 
     assert counts["parsed"] + counts["parse_failed"] == SHEETS
     assert not marker.exists()

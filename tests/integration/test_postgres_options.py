@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from devfin.settings import load_settings
-from devfin.transform.marts import dbt_env
+from devfin.transform.dbt import dbt_env
 
 pytestmark = pytest.mark.integration
 

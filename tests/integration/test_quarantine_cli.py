@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from devfin.cli import main
-from devfin.load import warehouse
+from devfin.load import schema
 from devfin.load.quarantine import release
 
 pytestmark = pytest.mark.integration
@@ -37,10 +37,10 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"duckdb:///{tmp_path / 'devfin.duckdb'}"
     monkeypatch.setenv("DEVFIN_WAREHOUSE_URL", url)
     engine = sa.create_engine(url)
-    warehouse.ensure_schema(engine)
+    schema.ensure_schema(engine)
     with engine.begin() as conn:
         conn.execute(
-            warehouse.quarantine.insert(),
+            schema.quarantine.insert(),
             [
                 _entry("q-adb", "adb_pds", "5403-01", "project number is NNNNN-NNN"),
                 # Scraped: a control character must not reach the terminal.
@@ -53,7 +53,7 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _released(url: str, quarantine_id: str) -> tuple[object, ...]:
     engine = sa.create_engine(url)
-    q = warehouse.quarantine
+    q = schema.quarantine
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(q.c.released_at, q.c.released_by, q.c.release_reason).where(
@@ -154,7 +154,7 @@ def test_an_older_warehouse_gains_the_release_columns(
                 " quarantined_at timestamp with time zone)"
             )
         )
-        conn.execute(warehouse.quarantine.insert(), [_entry("q-old", "adb_pds", "1", "r")])
+        conn.execute(schema.quarantine.insert(), [_entry("q-old", "adb_pds", "1", "r")])
     engine.dispose()
     assert main(["quarantine", "release", "q-old", "--reason", "fine", "--by", "alice"]) == 0
     assert _released(url, "q-old")[1:] == ("alice", "fine")

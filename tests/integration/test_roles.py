@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from devfin.cli import main
-from devfin.load.warehouse import create_engine, ensure_schema
+from devfin.load.schema import ensure_schema
+from devfin.load.warehouse import create_engine
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from devfin.load import warehouse
+from devfin.load.schema import SCHEMAS, ensure_schema
+from devfin.load.warehouse import create_engine
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +22,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
         url = f"duckdb:///{tmp_path / 'devfin.duckdb'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    engine = warehouse.create_engine(url)
+    engine = create_engine(url)
     try:
         yield engine
     finally:
         if request.param == "postgres":  # the module's database is shared: leave it empty
             with engine.begin() as conn:
-                for schema in warehouse.SCHEMAS:
+                for schema in SCHEMAS:
                     conn.execute(sa.text(f"drop schema if exists {schema} cascade"))
         engine.dispose()
 
@@ -41,7 +42,7 @@ def _statements(engine: sa.Engine) -> list[str]:
 
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        warehouse.ensure_schema(engine)
+        ensure_schema(engine)
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     return sent
@@ -56,7 +57,7 @@ def test_a_warehouse_holding_the_contract_gets_no_ddl(engine: sa.Engine) -> None
 
 
 def test_an_older_warehouse_gets_the_columns_added_since(engine: sa.Engine) -> None:
-    warehouse.ensure_schema(engine)
+    ensure_schema(engine)
     with engine.begin() as conn:
         conn.execute(sa.text("alter table audit.quarantine drop column release_reason"))
 

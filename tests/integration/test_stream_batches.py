@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from devfin import pipeline
-from devfin.load import warehouse
+from devfin.load import schema
 from devfin.samples import write_corpus
 from devfin.settings import load_settings
 
@@ -41,8 +41,8 @@ def _load(tmp_path: Path, name: str, batch_size: int) -> tuple[dict, dict[str, l
     pipeline.parse_sheets(SOURCE, "L", settings)
     checks = pipeline.validate_sheets(SOURCE, "L", settings)
     counts = pipeline.load_sheets(SOURCE, "L", settings)
-    tables = [t for t in warehouse.STAGING_TABLES.values() if t.name.startswith("adb_")]
-    tables += [warehouse.quarantine, warehouse.dq_results]
+    tables = [t for t in schema.STAGING_TABLES.values() if t.name.startswith("adb_")]
+    tables += [schema.quarantine, schema.dq_results]
     contents = {}
     with pipeline.open_warehouse(settings) as engine, engine.connect() as conn:
         for table in tables:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin.load.warehouse import STAGING_TABLES
+from devfin.load.schema import STAGING_TABLES
 from devfin.pipeline import run_all
 from devfin.settings import load_settings
 

@@ -8,7 +8,8 @@ from itertools import pairwise
 import httpx
 import pytest
 
-from devfin.extract.http import HostLimiter, HttpConfig, HttpFetcher, retry_after_seconds
+from devfin.extract.http import HttpConfig, HttpFetcher, retry_after_seconds
+from devfin.extract.politeness import HostLimiter
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""devfin.transform.marts without dbt or a warehouse: the manifest fingerprint, merged run
+"""devfin.transform without dbt or a warehouse: the manifest fingerprint, merged run
 results, the ledger rows of dbt tests and the published docs."""
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ from pathlib import Path
 import pytest
 
 from devfin.settings import Settings, load_settings
-from devfin.transform.marts import (
-    dbt_test_rows,
-    keep_node_artifacts,
-    merge_run_results,
-    project_fingerprint,
-    publish_docs,
-)
+from devfin.transform.docs import publish_docs
+from devfin.transform.ledger import dbt_test_rows, keep_node_artifacts, merge_run_results
+from devfin.transform.manifest import project_fingerprint
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -1,12 +1,16 @@
 """How the package is laid out: no module of devfin imports one that imports it back, directly
-or round a circle, at the top or inside a function."""
+or round a circle, at the top or inside a function; no module but a source's parser runs over
+MAX_LINES lines."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+from devfin.sources import SOURCE_KEYS
+
 PACKAGE = Path(__file__).resolve().parents[2] / "include" / "devfin"
+MAX_LINES = 500
 
 
 def _modules() -> dict[str, Path]:
@@ -84,3 +88,14 @@ def test_no_import_circle() -> None:
 def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_module_but_a_parser_is_over_500_lines() -> None:
+    parsers = {PACKAGE / "sources" / f"{key}.py" for key in SOURCE_KEYS}
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in PACKAGE.rglob("*.py")
+        if path not in parsers
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"

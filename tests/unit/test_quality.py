@@ -1,4 +1,4 @@
-"""The quality gate end to end: parsed sheets → validation frames (`pipeline._frames`) → derived
+"""The quality gate end to end: parsed sheets → validation frames (`staging_frames`) → derived
 check columns (`quality.derive`) → the shipped GX suites (`validation.validate_tables`).
 
 The seed sheet's real defects are flagged as warnings and it loads; on a generated corpus the
@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from devfin.pipeline import _frames
 from devfin.quality.checks import derive
+from devfin.quality.frames import staging_frames
 from devfin.quality.validation import (
     CheckResult,
     Validator,
@@ -88,7 +88,7 @@ def _validate(
     source: str, items: list[dict[str, Any]], suites: dict[str, Any]
 ) -> list[CheckResult]:
     """What `pipeline.validate_sheets` does with a run's parsed sheets."""
-    return validate_tables(derive(_frames(source, items, LOAD_ID), RUN_DATE), suites)
+    return validate_tables(derive(staging_frames(source, items, LOAD_ID), RUN_DATE), suites)
 
 
 def _failed(results: list[CheckResult]) -> dict[Key, set[tuple[str, str]]]:
@@ -173,7 +173,7 @@ def corpus(suites: dict[str, Any]) -> dict[str, tuple[dict[Key, str | None], lis
 
 
 def test_derived_columns_of_the_seed(seed_item: dict[str, Any]) -> None:
-    frames = _frames("adb_pds", [seed_item], LOAD_ID)
+    frames = staging_frames("adb_pds", [seed_item], LOAD_ID)
     derived = derive(frames, RUN_DATE)
     project = derived["adb_projects"].iloc[0]
     assert project["check_financing_components_sum"] == 400000.0 == project["financing_total"]
@@ -239,7 +239,7 @@ def test_the_latest_disbursement_is_the_cumulative_one(seed_item: dict[str, Any]
     item["sheet"]["children"]["adb_funding_sources"] = [
         {"position": 1, "fund_name": "Technical Assistance Special Fund", "amount": "400000.00"}
     ]
-    derived = derive(_frames("adb_pds", [item], LOAD_ID), RUN_DATE)["adb_projects"].iloc[0]
+    derived = derive(staging_frames("adb_pds", [item], LOAD_ID), RUN_DATE)["adb_projects"].iloc[0]
     assert derived["check_cumulative_disbursement"] == 90000.0
     assert bool(derived["check_funding_source_expected"]) is False
 
@@ -247,7 +247,7 @@ def test_the_latest_disbursement_is_the_cumulative_one(seed_item: dict[str, Any]
 def test_tables_without_rows_pass_through(seed_item: dict[str, Any]) -> None:
     item = json.loads(json.dumps(seed_item))
     item["sheet"]["children"]["adb_disbursements"] = []
-    derived = derive(_frames("adb_pds", [item], LOAD_ID), RUN_DATE)
+    derived = derive(staging_frames("adb_pds", [item], LOAD_ID), RUN_DATE)
     assert derived["adb_disbursements"].empty
     assert pd.isna(derived["adb_projects"].iloc[0]["check_cumulative_disbursement"])
     assert derive({}, RUN_DATE) == {}
@@ -398,7 +398,8 @@ def test_a_run_validated_in_batches_gives_the_results_of_one_batch(
     whole = {(r.suite, r.check_name): r for r in _validate("adb_pds", items, suites)}
     validator = Validator(suites)
     for start in range(0, len(items), 60):
-        validator.check(derive(_frames("adb_pds", items[start : start + 60], LOAD_ID), RUN_DATE))
+        frames = staging_frames("adb_pds", items[start : start + 60], LOAD_ID)
+        validator.check(derive(frames, RUN_DATE))
     batched = {(r.suite, r.check_name): r for r in validator.results()}
 
     assert batched.keys() == whole.keys()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from devfin.load import warehouse
+from devfin.load import schema
 from devfin.report import report_path, run_report_path, summary, write_dq_report
 from devfin.settings import Settings, load_settings
 
@@ -104,11 +104,11 @@ def build_sample_warehouse(root: Path) -> Settings:
         report_dir=root / "reports",
     )
     engine = sa.create_engine(settings.warehouse_url)
-    warehouse.ensure_schema(engine)
-    samples = warehouse.dumps([PAYLOAD, "5403-01"])
+    schema.ensure_schema(engine)
+    samples = schema.dumps([PAYLOAD, "5403-01"])
     with engine.begin() as conn:
         conn.execute(
-            warehouse.load_runs.insert(),
+            schema.load_runs.insert(),
             [
                 _run(EARLIER, "adb_pds", START, sheets_fetched=2, sheets_loaded=2, checks_passed=2),
                 _run(
@@ -128,7 +128,7 @@ def build_sample_warehouse(root: Path) -> Settings:
             ],
         )
         conn.execute(
-            warehouse.dq_results.insert(),
+            schema.dq_results.insert(),
             [
                 _check(EARLIER, FAILING, "critical", True),
                 _check(EARLIER, PASSING, "warning", True),
@@ -138,7 +138,7 @@ def build_sample_warehouse(root: Path) -> Settings:
                     "critical",
                     False,
                     sample_values=samples,
-                    sheet_ids=warehouse.dumps(["bad-number", "bad-title"]),
+                    sheet_ids=schema.dumps(["bad-number", "bad-title"]),
                 ),
                 _check(LATEST, PASSING, "warning", True),
                 # Measurements: the layout table shows them, not the pass rates.
@@ -170,7 +170,7 @@ def build_sample_warehouse(root: Path) -> Settings:
                     "warning",
                     True,
                     column_name="description",
-                    sample_values=warehouse.dumps([ATTRIBUTE_PAYLOAD]),
+                    sample_values=schema.dumps([ATTRIBUTE_PAYLOAD]),
                 ),
             ],
         )
@@ -182,7 +182,7 @@ def build_sample_warehouse(root: Path) -> Settings:
             "quarantined_at": START + timedelta(days=1),
         }
         conn.execute(
-            warehouse.quarantine.insert(),
+            schema.quarantine.insert(),
             [
                 {
                     **held,
@@ -210,10 +210,10 @@ def build_sample_warehouse(root: Path) -> Settings:
             "financing_total": {"text": LONG_TEXT, "reason": "bad_amount"},
         }
         conn.execute(
-            warehouse.STAGING_TABLES["adb_projects"].insert(),
+            schema.STAGING_TABLES["adb_projects"].insert(),
             [
                 _project(LATEST, "55201-001", "live-2025", gender="GEN"),
-                _project(LATEST, "55236-001", "live-2025", unparsed=warehouse.dumps(unread)),
+                _project(LATEST, "55236-001", "live-2025", unparsed=schema.dumps(unread)),
                 _project(LATEST, "44212-013", LAYOUT_PAYLOAD, gender="NGE"),
                 _project(LATEST, "45198-001", None),
                 # Loaded by the earlier run: not one of the latest run's versions.
@@ -229,7 +229,7 @@ def build_sample_warehouse(root: Path) -> Settings:
             "attempts": 1,
         }
         conn.execute(
-            warehouse.fetches.insert(),
+            schema.fetches.insert(),
             [
                 {
                     **fetch,
@@ -368,7 +368,7 @@ def test_an_empty_warehouse_has_a_report_and_a_summary(tmp_path: Path) -> None:
         report_dir=tmp_path / "reports",
     )
     engine = sa.create_engine(settings.warehouse_url)
-    warehouse.ensure_schema(engine)
+    schema.ensure_schema(engine)
     try:
         page = write_dq_report(engine, settings).read_text(encoding="utf-8")
         text = summary(engine, settings)

@@ -49,7 +49,7 @@ def test_postgres_url_gives_the_dbt_postgres_target() -> None:
 def test_dbt_writes_its_log_file_at_info_unless_told_otherwise(
     environ: dict[str, str], level: str
 ) -> None:
-    from devfin.transform.marts import dbt_env
+    from devfin.transform.dbt import dbt_env
 
     assert dbt_env(load_settings(environ))["DBT_LOG_LEVEL_FILE"] == level
 
@@ -64,7 +64,7 @@ def test_dbt_writes_its_log_file_at_info_unless_told_otherwise(
 def test_dbt_connects_to_postgres_without_jit_unless_the_caller_asks(
     caller: dict[str, str], options: str
 ) -> None:
-    from devfin.transform.marts import dbt_env
+    from devfin.transform.dbt import dbt_env
 
     settings = load_settings({"DEVFIN_WAREHOUSE_URL": "postgresql+psycopg://u@h:5432/dw"})
     # libpq applies the options in order: the caller's, after devfin's, win
@@ -72,7 +72,7 @@ def test_dbt_connects_to_postgres_without_jit_unless_the_caller_asks(
 
 
 def test_dbt_on_duckdb_gets_no_postgres_options(tmp_path: Path) -> None:
-    from devfin.transform.marts import dbt_env
+    from devfin.transform.dbt import dbt_env
 
     settings = load_settings({"DEVFIN_REPO_DIR": str(tmp_path)})
     assert "PGOPTIONS" not in dbt_env(settings, {"PGOPTIONS": "-c jit=on"})

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from devfin.pipeline import _frames
 from devfin.quality.checks import derive
+from devfin.quality.frames import staging_frames
 from devfin.quality.validation import build_suite, load_suites
 from devfin.records import RECORD_TYPES, TABLE_TYPES, parsed_sheet_to_json
 from devfin.samples import generator
@@ -51,8 +51,8 @@ def suites() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def frame_columns() -> dict[str, set[str]]:
-    """The columns of each validation frame, as `_frames` and `derive` make them, from the first
-    clean generated sheet of each source that has rows in every table (every table but those
+    """The columns of each validation frame, as `staging_frames` and `derive` make them, from the
+    first clean generated sheet of each source that has rows in every table (every table but those
     NOT_YET_GENERATED, when no generated sheet fills them all)."""
     columns: dict[str, set[str]] = {}
     for source in RECORD_TYPES:
@@ -67,7 +67,7 @@ def frame_columns() -> dict[str, set[str]]:
                 "fetched_at": "2026-11-23T06:00:00+00:00",
                 "sheet": parsed_sheet_to_json(page.truth),
             }
-            frames = derive(_frames(source, [item], "L1"), date(2026, 11, 23))
+            frames = derive(staging_frames(source, [item], "L1"), date(2026, 11, 23))
             empty = {table for table, frame in frames.items() if frame.empty}
             if not empty:
                 chosen = frames

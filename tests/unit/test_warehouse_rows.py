@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from devfin.load import warehouse
+from devfin.load import schema
 
 
 def test_a_dq_row_fills_every_column_of_the_table_and_no_other() -> None:
-    row = warehouse.dq_row(
+    row = schema.dq_row(
         load_id="run-1",
         source="adb_pds",
         suite="adb_projects",
@@ -21,14 +21,14 @@ def test_a_dq_row_fills_every_column_of_the_table_and_no_other() -> None:
         sample_values=["null", "<b>x</b>"],
         sheet_ids=["54037-001"],
     )
-    assert list(row) == [column.name for column in warehouse.dq_results.columns]
+    assert list(row) == [column.name for column in schema.dq_results.columns]
     assert json.loads(row["sample_values"]) == ["null", "<b>x</b>"]
     assert json.loads(row["sheet_ids"]) == ["54037-001"]
     assert (row["element_count"], row["unexpected_count"], row["message"]) == (None, None, None)
 
 
 def test_a_dq_row_without_lists_holds_empty_json_lists() -> None:
-    row = warehouse.dq_row(
+    row = schema.dq_row(
         load_id="run-1",
         source="dbt",
         suite="dbt_tests",

@@ -8,26 +8,32 @@
 # one try follows redirects itself and sums up what happened in a `_Try`, which says whether
 # another try may help. Bodies are streamed into memory and handed out only when complete.
 # Nothing here raises for a bad sheet: every outcome, failures included, is an `HttpResult`.
+# What may be asked and how fast (allowed hosts, robots.txt, the limiter): extract/politeness.py.
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from urllib.robotparser import RobotFileParser
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from devfin.extract.politeness import (
+    HostLimiter,
+    Refusal,
+    RobotsFetch,
+    RobotsRules,
+    allowed_hosts,
+    host_refusal,
+)
 from devfin.parse.text import closes_html_document, looks_like_html
 from devfin.settings import default_of
 
@@ -39,8 +45,6 @@ GONE_STATUSES = frozenset({404, 410})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TRUNCATED = "truncated"  # the note and the error's start of a body that ends inside its page
-# Float clocks: a start due at `ready` may be seen at `ready - 1 ulp` after sleeping exactly.
-_CLOCK_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -122,64 +126,8 @@ class _Try:
     location: str | None = None
 
 
-@dataclass(frozen=True)
-class _Robots:
-    """One origin's robots.txt, or why it could not be had (then nothing there is requested)."""
-
-    parser: RobotFileParser | None
-    error: str | None = None
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class HostLimiter:
-    """Spaces request starts per host so no host sees more than `rate` in any 1-second window.
-
-    A thread is let go only when the host's last start is `1/rate` ago; for a fractional rate that
-    spacing alone would let ceil(rate) starts into one window, so starts are also counted over the
-    last second (at most floor(rate), at least one). Starts are stamped when granted, not reserved
-    ahead, so a thread that is slow to get here never bunches up with the next one.
-    """
-
-    def __init__(
-        self, rate: float, clock: Callable[[], float], sleep: Callable[[float], None]
-    ) -> None:
-        self._interval = 1.0 / rate
-        self._per_window = max(1, math.floor(rate))
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._starts: dict[str, deque[float]] = {}
-        self._paused_until: dict[str, float] = {}
-
-    def wait(self, host: str) -> None:
-        """Block until a request to `host` may start, and count it as started."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                ready = self._ready_at(host)
-                if now >= ready - _CLOCK_SLACK:
-                    starts = self._starts.setdefault(host, deque(maxlen=self._per_window))
-                    starts.append(now)
-                    return
-            self._sleep(ready - now)
-
-    def pause(self, host: str, seconds: float) -> None:
-        """Start nothing at `host` for `seconds` (its Retry-After applies to every thread)."""
-        with self._lock:
-            until = self._clock() + seconds
-            self._paused_until[host] = max(self._paused_until.get(host, until), until)
-
-    def _ready_at(self, host: str) -> float:
-        ready = self._paused_until.get(host, -math.inf)
-        starts = self._starts.get(host)
-        if starts:
-            ready = max(ready, starts[-1] + self._interval)
-            if len(starts) == self._per_window:
-                ready = max(ready, starts[0] + 1.0)
-        return ready
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -238,9 +186,7 @@ class HttpFetcher:
         self._backoff = wait_random_exponential(
             multiplier=config.backoff_initial, max=config.backoff_max
         )
-        self._robots: dict[str, _Robots] = {}
-        self._robots_locks: dict[str, threading.Lock] = {}
-        self._robots_guard = threading.Lock()
+        self._robots = RobotsRules(config.user_agent, self._fetch_robots)
 
     def __enter__(self) -> HttpFetcher:
         return self
@@ -260,11 +206,11 @@ class HttpFetcher:
         """Fetch one sheet, retrying what may pass; never raises for what the server does."""
         started_at = self._utc_now()
         start = self._clock()
-        refusal = self._refusal(url, self._allowed_hosts(url), host_outcome="disallowed")
+        refusal = host_refusal(url, allowed_hosts(self._config.allowed_hosts, url))
         if refusal is None and self._config.respect_robots:
-            refusal = self._robots_refusal(url)
+            refusal = self._robots.refusal(url)
         if refusal is not None:
-            last, attempts, history = refusal, 0, ()
+            last, attempts, history = _refused(url, refusal), 0, ()
         else:
             last, attempts, history = self._tries(url, validators, check_robots=True)
         error = last.error
@@ -347,13 +293,13 @@ class HttpFetcher:
         return backoff
 
     def _try_once(self, url: str, validators: Validators | None, *, check_robots: bool) -> _Try:
-        allowed = self._allowed_hosts(url)
+        allowed = allowed_hosts(self._config.allowed_hosts, url)
         current = url
         for hop in range(self._config.max_redirects + 1):
             if hop and check_robots and self._config.respect_robots:
-                refusal = self._robots_refusal(current)
+                refusal = self._robots.refusal(current)
                 if refusal is not None:
-                    return refusal
+                    return _refused(current, refusal)
             result = self._exchange(current, validators)
             if result.outcome != "redirect" or result.location is None:
                 return result
@@ -367,7 +313,7 @@ class HttpFetcher:
                     error=f"bad redirect: {error}",
                     note="redirect",
                 )
-            refusal = self._refusal(target, allowed, host_outcome="failed")
+            refusal = host_refusal(target, allowed)
             if refusal is not None:
                 error = f"redirect from {current} refused: {refusal.error}"
                 return _Try("failed", target, result.status, error=error, note="redirect refused")
@@ -485,62 +431,16 @@ class HttpFetcher:
             return _Try("failed", url, status, error=error, note=TRUNCATED, retry=True)
         return _Try("fetched", url, status, body, etag, last_modified)
 
-    # Which hosts and paths may be asked for.
-
-    def _allowed_hosts(self, url: str) -> frozenset[str]:
-        if self._config.allowed_hosts:
-            return frozenset(host.lower() for host in self._config.allowed_hosts)
-        try:
-            return frozenset({httpx.URL(url).host})
-        except httpx.InvalidURL:
-            return frozenset()
-
-    def _refusal(self, url: str, allowed: frozenset[str], *, host_outcome: str) -> _Try | None:
-        """A `_Try` saying why `url` is not to be requested at all, or None if it may be."""
-        try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as error:
-            return _Try("failed", url, error=f"invalid URL: {error}", note="invalid URL")
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            return _Try("failed", url, error="not an http(s) URL", note="invalid URL")
-        if parsed.host not in allowed:
-            hosts = ", ".join(sorted(allowed))
-            error = f"host {parsed.host} is not allowed (only {hosts})"
-            return _Try(host_outcome, url, error=error, note="host not allowed")
-        return None
-
-    def _robots_refusal(self, url: str) -> _Try | None:
-        """A `_Try` if robots.txt forbids `url` or could not be read, else None."""
-        parsed = httpx.URL(url)
-        origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
-        with self._robots_guard:
-            lock = self._robots_locks.setdefault(origin, threading.Lock())
-        with lock:  # one fetch per origin, however many threads ask at once
-            robots = self._robots.get(origin)
-            if robots is None:
-                robots = self._robots[origin] = self._fetch_robots(origin)
-        if robots.parser is None:
-            return _Try("failed", url, error=f"not requested: {robots.error}", note="no robots.txt")
-        if not robots.parser.can_fetch(self._config.user_agent, url):
-            return _Try("disallowed", url, error=f"{origin}/robots.txt disallows it")
-        return None
-
-    def _fetch_robots(self, origin: str) -> _Robots:
-        url = f"{origin}/robots.txt"
+    def _fetch_robots(self, url: str) -> RobotsFetch:
+        """Fetch a robots.txt through the same gates and retries as a sheet (no robots check)."""
         last, attempts, _ = self._tries(url, None, check_robots=False)
-        parser = RobotFileParser(url)
-        if last.outcome == "fetched" and last.content is not None:
-            parser.parse(last.content.decode("utf-8", errors="replace").splitlines())
-        elif last.status in (401, 403):
-            parser.disallow_all = True  # as urllib.robotparser.read() does: a closed door
-        elif last.status is not None and 400 <= last.status < 500:
-            parser.allow_all = True  # no robots.txt: no rules
-        else:
-            # Unreachable or failing: RFC 9309 says assume everything is disallowed, and we stay
-            # away for this fetcher's life rather than hammer a host that is already struggling.
-            return _Robots(None, f"{url} unreachable after {attempts} attempts: {last.error}")
-        log.info("%s: robots.txt read from %s", origin, last.final_url)
-        return _Robots(parser)
+        content = last.content if last.outcome == "fetched" else None
+        return RobotsFetch(last.final_url, last.status, content, last.error, attempts)
+
+
+def _refused(url: str, refusal: Refusal) -> _Try:
+    """A try that was never made, saying why."""
+    return _Try(refusal.outcome, url, error=refusal.error, note=refusal.note)
 
 
 def _ends_inside_html(body: bytes, content_type: str | None) -> bool:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from devfin.errors import DevfinError
-from devfin.load import warehouse
+from devfin.load import schema
 
-_table = warehouse.quarantine
+_table = schema.quarantine
 # Everything but the record itself, which can be large: `audit.quarantine.record_json` has it.
 _LISTED = [column for column in _table.c if column.name != "record_json"]
 
@@ -86,3 +86,13 @@ def release(
             url=entry["source_url"],
         )
     return dict(entry)
+
+
+def released_versions(conn: sa.Connection, source: str) -> set[tuple[str, str]]:
+    """The (sheet_id, sheet_version) pairs an auditor released from quarantine
+    (`devfin quarantine release`): they load despite their critical failures, which stay
+    recorded as failed in `audit.dq_results`."""
+    query = sa.select(_table.c.sheet_id, _table.c.sheet_version).where(
+        (_table.c.source == source) & _table.c.released_at.is_not(None)
+    )
+    return {(row[0], row[1]) for row in conn.execute(query)}
