@@ -85,7 +85,7 @@ def test_counts_reconcile(outcome) -> None:
 
 
 def test_a_parser_bug_costs_one_sheet_not_the_run(tmp_path: Path, monkeypatch) -> None:
-    from devfin.sources import adb_pds
+    from devfin.sources.adb_pds import parser as adb_pds
 
     sheets = tmp_path / "samples" / "adb_pds"
     sheets.mkdir(parents=True)

@@ -48,7 +48,7 @@ def test_parse_prints_one_line_per_failure_never_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from devfin.parse import text
-    from devfin.sources import adb_pds
+    from devfin.sources.adb_pds import parser as adb_pds
 
     folder = tmp_path / "adb_pds"
     folder.mkdir()

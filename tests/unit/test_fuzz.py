@@ -20,9 +20,9 @@ import pytest
 
 from devfin.errors import ParseError
 from devfin.parse.text import MAX_HTML_DEPTH, MAX_PAGE_BYTES
-from devfin.records import RECORD_TYPES, ParsedSheet, column_types, parsed_sheet_to_json
+from devfin.records import ParsedSheet, column_types, parsed_sheet_to_json
 from devfin.samples import sample
-from devfin.sources import get_source
+from devfin.sources import RECORD_TYPES, get_source
 
 SAMPLES = Path(__file__).resolve().parents[2] / "include" / "sample_data"
 REAL_SEEDS = {

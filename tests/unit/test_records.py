@@ -6,16 +6,15 @@ from datetime import date
 from decimal import Decimal
 
 from devfin.records import (
-    AdbProject,
-    AdbTender,
     ParsedSheet,
     as_dict,
     column_types,
-    parsed_sheet_from_json,
     parsed_sheet_to_json,
     record_to_json,
     row_from_json,
 )
+from devfin.sources import parsed_sheet_from_json
+from devfin.sources.adb_pds.records import AdbProject, AdbTender
 
 
 def test_parsed_sheet_round_trips_through_json() -> None:

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devfin.records import RECORD_TYPES
 from devfin.samples import generator, sample
-from devfin.sources import SOURCE_KEYS, get_source
+from devfin.sources import RECORD_TYPES, SOURCE_KEYS, get_source
 
 REPO = Path(__file__).resolve().parents[2]
 

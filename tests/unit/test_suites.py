@@ -13,8 +13,9 @@ import pytest
 from devfin.quality.checks import derive
 from devfin.quality.frames import staging_frames
 from devfin.quality.validation import build_suite, load_suites
-from devfin.records import RECORD_TYPES, TABLE_TYPES, parsed_sheet_to_json
+from devfin.records import parsed_sheet_to_json
 from devfin.samples import generator
+from devfin.sources import RECORD_TYPES, TABLE_TYPES
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 

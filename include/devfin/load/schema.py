@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from devfin.records import RECORD_TYPES, column_types
+from devfin.records import column_types
+from devfin.sources import RECORD_TYPES
 
 SCHEMAS = ("raw", "staging", "audit", "marts")
 

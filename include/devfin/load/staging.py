@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from devfin.load import schema, warehouse
-from devfin.records import RECORD_TYPES, row_from_json
+from devfin.records import row_from_json
 from devfin.settings import Settings
+from devfin.sources import RECORD_TYPES
 
 log = logging.getLogger("devfin.pipeline")  # the load stage's messages, as the other stages'
 Sheets = list[tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]]  # parsed, staging rows

@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 from devfin.parse.sheets import parse_one
-from devfin.sources import SOURCE_KEYS
+from devfin.sources import SOURCE_KEYS, SOURCES
 
 # Below this many sheets, starting worker processes costs more than it saves.
 PARALLEL_PARSE_MIN_SHEETS = 200
@@ -82,7 +82,7 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         # the parsers too, imported once there rather than in each worker at its first sheet
         context.set_forkserver_preload(
-            ["devfin.parse.sheets", *(f"devfin.sources.{key}" for key in SOURCE_KEYS)]
+            ["devfin.parse.sheets", *(SOURCES[key].parser for key in SOURCE_KEYS)]
         )
         _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
     return _POOLS[workers]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from devfin.records import RECORD_TYPES
+from devfin.sources import RECORD_TYPES
 
 DRIFT_POINTS = 0.30
 MIN_ROWS = 10

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from devfin.load.staging import staging_rows
-from devfin.records import RECORD_TYPES, column_types
+from devfin.records import column_types
+from devfin.sources import RECORD_TYPES
 
 
 def staging_frames(source: str, items: list[dict[str, Any]], load_id: str) -> dict[str, Any]:

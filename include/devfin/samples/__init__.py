@@ -11,29 +11,21 @@ counts them. The same seed gives the same bytes.
 
 from __future__ import annotations
 
-import importlib
 import json
 import random
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from devfin.records import parsed_sheet_to_json
 from devfin.samples.base import Sample
+from devfin.sources import SOURCE_KEYS as SOURCES
+from devfin.sources import generator
 
-SOURCES = ("adb_pds", "cdia")
 DEFAULT_DEFECT_RATE = 0.10
 FORMATS = ("html", "text", "mixed")
 PAGE_SUFFIXES = frozenset({".html", ".txt"})
-
-
-def generator(source: str) -> ModuleType:
-    """The sample generator module of a source key."""
-    if source not in SOURCES:
-        raise ValueError(f"no sample generator for {source!r}; known: {', '.join(SOURCES)}")
-    return importlib.import_module(f"devfin.samples.{source}")
 
 
 def sample(source: str, seed: int, index: int, defect_rate: float = DEFAULT_DEFECT_RATE) -> Sample:

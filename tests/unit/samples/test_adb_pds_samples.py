@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from devfin.errors import ParseError
-from devfin.records import AdbProject, ParsedSheet, parsed_sheet_to_json
-from devfin.samples import adb_pds as generator
+from devfin.records import ParsedSheet, parsed_sheet_to_json
 from devfin.samples.base import DEFECT_KINDS, Rendering, Sample
-from devfin.sources import adb_pds
+from devfin.sources.adb_pds import parser as adb_pds
+from devfin.sources.adb_pds import samples as generator
+from devfin.sources.adb_pds.records import AdbProject
 
 SEED = 2026
 COUNT = 300

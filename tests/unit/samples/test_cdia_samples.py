@@ -9,10 +9,10 @@ import pytest
 
 from devfin.errors import ParseError
 from devfin.records import ParsedSheet, record_to_json
-from devfin.samples import cdia as generator
 from devfin.samples.base import DEFECT_KINDS, Sample
-from devfin.samples.cdia import layout
-from devfin.sources import cdia
+from devfin.sources.cdia import parser as cdia
+from devfin.sources.cdia import samples as generator
+from devfin.sources.cdia.samples import layout
 
 SEED = 20240917
 COUNT = 300

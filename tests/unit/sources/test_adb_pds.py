@@ -13,7 +13,15 @@ import pytest
 
 from devfin.errors import ParseError
 from devfin.records import (
-    TABLE_TYPES,
+    ParsedSheet,
+    as_dict,
+    parsed_sheet_to_json,
+    record_from_json,
+    record_to_json,
+)
+from devfin.sources import TABLE_TYPES
+from devfin.sources.adb_pds import parser as adb_pds
+from devfin.sources.adb_pds.records import (
     AdbContract,
     AdbExecutingAgency,
     AdbFundingSource,
@@ -22,13 +30,7 @@ from devfin.records import (
     AdbProjectCountry,
     AdbProjectSector,
     AdbTender,
-    ParsedSheet,
-    as_dict,
-    parsed_sheet_to_json,
-    record_from_json,
-    record_to_json,
 )
-from devfin.sources import adb_pds
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SAMPLE = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"

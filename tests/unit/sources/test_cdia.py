@@ -13,15 +13,15 @@ import pytest
 from devfin.errors import ParseError
 from devfin.records import (
     PARSER_VERSION,
-    TABLE_TYPES,
-    CdiaIntervention,
     ParsedSheet,
     as_dict,
     parsed_sheet_to_json,
     record_from_json,
     record_to_json,
 )
-from devfin.sources import cdia
+from devfin.sources import TABLE_TYPES
+from devfin.sources.cdia import parser as cdia
+from devfin.sources.cdia.records import CdiaIntervention
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SAMPLE = (

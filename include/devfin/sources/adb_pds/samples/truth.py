@@ -7,15 +7,16 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from devfin.records import (
+from devfin.records import ParsedSheet
+from devfin.samples.base import DOUBLED_APOSTROPHE_REPAIR
+from devfin.sources.adb_pds.records import (
     AdbFundingSource,
     AdbProject,
     AdbProjectCountry,
     AdbProjectSector,
-    ParsedSheet,
 )
-from devfin.samples.adb_pds.draw import CENT, Page
-from devfin.samples.adb_pds.layout import (
+from devfin.sources.adb_pds.samples.draw import CENT, Page
+from devfin.sources.adb_pds.samples.layout import (
     COUNTERPART_ROW,
     COUNTRY,
     DATE_LABELS,
@@ -35,11 +36,15 @@ from devfin.samples.adb_pds.layout import (
     TEXT_LABELS,
     THOUSAND,
 )
-from devfin.samples.adb_pds.live import bullets_value
-from devfin.samples.adb_pds.older import pds_counterpart, pds_rows, print_funds, render_print
-from devfin.samples.adb_pds.reference import reference
-from devfin.samples.adb_pds.rows import fund_groups
-from devfin.samples.base import DOUBLED_APOSTROPHE_REPAIR
+from devfin.sources.adb_pds.samples.live import bullets_value
+from devfin.sources.adb_pds.samples.older import (
+    pds_counterpart,
+    pds_rows,
+    print_funds,
+    render_print,
+)
+from devfin.sources.adb_pds.samples.reference import reference
+from devfin.sources.adb_pds.samples.rows import fund_groups
 
 # --- The truth: the page's records with the source text mended ----------------------------
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from devfin.samples.cdia.layout import (
+from devfin.sources.cdia.samples.layout import (
     AREA_UNITS,
     CDIA_SUPPORT,
     CHILD_TABLES,
@@ -40,7 +40,7 @@ from devfin.samples.cdia.layout import (
     STUDY_PERIOD,
     TO_BE_CONFIRMED,
 )
-from devfin.samples.cdia.reference import reference
+from devfin.sources.cdia.samples.reference import reference
 
 _CENT = Decimal("0.01")
 _MILLION = 10**6

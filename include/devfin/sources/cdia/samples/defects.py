@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import random
 
-from devfin.samples.cdia.draw import Entry, Page
-from devfin.samples.cdia.layout import PERIOD_SEPARATOR, STUDY_PERIOD
+from devfin.sources.cdia.samples.draw import Entry, Page
+from devfin.sources.cdia.samples.layout import PERIOD_SEPARATOR, STUDY_PERIOD
 
 # --- Defects --------------------------------------------------------------------------------
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 from devfin.samples.base import Sample
-from devfin.samples.cdia.defects import double_apostrophes, drop_label, spoil_study_period
-from devfin.samples.cdia.draw import random_page, slug
-from devfin.samples.cdia.layout import SOURCE, URL_PREFIX
-from devfin.samples.cdia.pages import render_html, render_text
-from devfin.samples.cdia.truth import page_truth
+from devfin.sources.cdia.samples.defects import double_apostrophes, drop_label, spoil_study_period
+from devfin.sources.cdia.samples.draw import random_page, slug
+from devfin.sources.cdia.samples.layout import SOURCE, URL_PREFIX
+from devfin.sources.cdia.samples.pages import render_html, render_text
+from devfin.sources.cdia.samples.truth import page_truth
 
 DEFECTS: tuple[str, ...] = ("missing_label", "bad_date", "doubled_apostrophes", "truncated")
 # The ParseError reason of the defects that make a page unreadable. A bad date does not: the

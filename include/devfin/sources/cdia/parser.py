@@ -75,13 +75,13 @@ from devfin.parse.text import (
     parse_quantity,
     read_page,
 )
-from devfin.records import (
+from devfin.records import ParsedSheet
+from devfin.sources.cdia.records import (
     CdiaCity,
     CdiaImpactArea,
     CdiaInfrastructureSector,
     CdiaIntervention,
     CdiaStakeholder,
-    ParsedSheet,
 )
 
 SOURCE_KEY = "cdia"

@@ -1,5 +1,5 @@
 """What CDIA interventions are made of (cities, topics, sectors, partners, narrative phrases),
-read from `data/cdia.yml` once."""
+read from `reference.yml` beside it once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cdia.yml"
+DATA_FILE = Path(__file__).resolve().parent / "reference.yml"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from devfin.samples.cdia.draw import Entry, Page, Style
-from devfin.samples.cdia.layout import (
+from devfin.sources.cdia.samples.draw import Entry, Page, Style
+from devfin.sources.cdia.samples.layout import (
     BACK_TO_TOP,
     BREADCRUMB,
     CITY_FACTS,

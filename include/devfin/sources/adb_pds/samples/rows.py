@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from devfin.records import (
+from devfin.sources.adb_pds.records import (
     AdbContract,
     AdbDisbursement,
     AdbDocument,
@@ -17,8 +17,8 @@ from devfin.records import (
     AdbProjectSector,
     AdbTender,
 )
-from devfin.samples.adb_pds.draw import Page, fund_amount
-from devfin.samples.adb_pds.layout import (
+from devfin.sources.adb_pds.samples.draw import Page, fund_amount
+from devfin.sources.adb_pds.samples.layout import (
     COUNTRY,
     DATE_LABELS,
     EXECUTING_AGENCIES,

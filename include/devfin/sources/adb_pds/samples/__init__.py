@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import random
 
-from devfin.samples.adb_pds.defects import INJECT, truncate
-from devfin.samples.adb_pds.draw import draw_page
-from devfin.samples.adb_pds.layout import PDS_2014, PRINT, SOURCE, TABBED_2015
-from devfin.samples.adb_pds.live import render_bullets, render_html, render_text
-from devfin.samples.adb_pds.older import has_approvals, render_pds_2014, render_print, render_tabbed
-from devfin.samples.adb_pds.truth import TRUTHS
 from devfin.samples.base import Rendering, Sample
+from devfin.sources.adb_pds.samples.defects import INJECT, truncate
+from devfin.sources.adb_pds.samples.draw import draw_page
+from devfin.sources.adb_pds.samples.layout import PDS_2014, PRINT, SOURCE, TABBED_2015
+from devfin.sources.adb_pds.samples.live import render_bullets, render_html, render_text
+from devfin.sources.adb_pds.samples.older import (
+    has_approvals,
+    render_pds_2014,
+    render_print,
+    render_tabbed,
+)
+from devfin.sources.adb_pds.samples.truth import TRUTHS
 
 DEFECTS: tuple[str, ...] = (
     "missing_label",

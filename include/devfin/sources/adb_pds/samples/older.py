@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from devfin.records import (
-    AdbFundingSource,
-    AdbProjectCountry,
-    AdbProjectSector,
-)
-from devfin.samples.adb_pds.draw import Page, fund_amount
-from devfin.samples.adb_pds.layout import (
+from devfin.sources.adb_pds.records import AdbFundingSource, AdbProjectCountry, AdbProjectSector
+from devfin.sources.adb_pds.samples.draw import Page, fund_amount
+from devfin.sources.adb_pds.samples.layout import (
     AGENDAS,
     COUNTERPART_ROW,
     DISCLAIMERS,
@@ -31,7 +27,7 @@ from devfin.samples.adb_pds.layout import (
     TEXT_LABELS,
     THOUSAND,
 )
-from devfin.samples.adb_pds.rows import Funds, day_text, fund_groups
+from devfin.sources.adb_pds.samples.rows import Funds, day_text, fund_groups
 
 
 def render_print(page: Page) -> str:

@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from devfin.records import CdiaCity, CdiaImpactArea, CdiaInfrastructureSector, CdiaStakeholder
+from devfin.sources.cdia.records import (
+    CdiaCity,
+    CdiaImpactArea,
+    CdiaInfrastructureSector,
+    CdiaStakeholder,
+)
 
 SOURCE = "cdia"
 URL_PREFIX = "https://cdia.asia/project/"  # a page is URL_PREFIX + slug + "/"

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from devfin.records import (
+from devfin.sources.adb_pds.records import (
     AdbContract,
     AdbDisbursement,
     AdbDocument,
@@ -23,8 +23,8 @@ from devfin.records import (
     AdbProjectSector,
     AdbTender,
 )
-from devfin.samples.adb_pds.layout import GRANT, LOAN, REGIONAL, TECHNICAL_ASSISTANCE
-from devfin.samples.adb_pds.reference import Country, Sector, reference
+from devfin.sources.adb_pds.samples.layout import GRANT, LOAN, REGIONAL, TECHNICAL_ASSISTANCE
+from devfin.sources.adb_pds.samples.reference import Country, Sector, reference
 
 _STATUSES = ("Proposed", "Active", "Closed", "Dropped / Terminated")
 _STATUS_WEIGHTS = (15, 45, 30, 10)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from devfin.records import (
-    CdiaIntervention,
-    ParsedSheet,
-)
+from devfin.records import ParsedSheet
 from devfin.samples.base import DOUBLED_APOSTROPHE_REPAIR
-from devfin.samples.cdia.draw import Page
-from devfin.samples.cdia.layout import CHILD_TABLES, LABELS, LAYOUT, SOURCE
+from devfin.sources.cdia.records import CdiaIntervention
+from devfin.sources.cdia.samples.draw import Page
+from devfin.sources.cdia.samples.layout import CHILD_TABLES, LABELS, LAYOUT, SOURCE
 
 # --- The truth ------------------------------------------------------------------------------
 

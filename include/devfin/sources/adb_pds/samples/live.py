@@ -5,12 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from devfin.records import (
-    AdbProjectCountry,
-    AdbProjectSector,
-)
-from devfin.samples.adb_pds.draw import Page, Style
-from devfin.samples.adb_pds.layout import (
+from devfin.sources.adb_pds.records import AdbProjectCountry, AdbProjectSector
+from devfin.sources.adb_pds.samples.draw import Page, Style
+from devfin.sources.adb_pds.samples.layout import (
     AGENCY_CLASS,
     BULLET,
     CONTRACT_COLUMNS,
@@ -28,7 +25,7 @@ from devfin.samples.adb_pds.layout import (
     TENDER_COLUMNS,
     TEXT_LABELS,
 )
-from devfin.samples.adb_pds.rows import (
+from devfin.sources.adb_pds.samples.rows import (
     Agencies,
     Date,
     Items,

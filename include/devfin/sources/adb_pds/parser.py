@@ -89,7 +89,8 @@ from devfin.parse.text import (
     parse_month,
     read_page,
 )
-from devfin.records import (
+from devfin.records import ParsedSheet
+from devfin.sources.adb_pds.records import (
     AdbContract,
     AdbDisbursement,
     AdbDocument,
@@ -101,7 +102,6 @@ from devfin.records import (
     AdbProjectCountry,
     AdbProjectSector,
     AdbTender,
-    ParsedSheet,
 )
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from devfin.records import (
+from devfin.sources.adb_pds.records import (
     AdbDocument,
     AdbExecutingAgency,
     AdbFundingSource,
@@ -15,8 +15,8 @@ from devfin.records import (
     AdbProjectCountry,
     AdbTender,
 )
-from devfin.samples.adb_pds.draw import Page
-from devfin.samples.adb_pds.layout import (
+from devfin.sources.adb_pds.samples.draw import Page
+from devfin.sources.adb_pds.samples.layout import (
     DATE_LABELS,
     EXECUTING_AGENCIES,
     FACT_FINDING,

@@ -1,5 +1,5 @@
 """The things ADB sheets are made of (countries, sectors, funds, people), read from
-`data/adb_pds.yml` once."""
+`reference.yml` beside it once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "adb_pds.yml"
+DATA_FILE = Path(__file__).resolve().parent / "reference.yml"
 
 
 @dataclass(frozen=True)
