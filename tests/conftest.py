@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,17 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def validate_tables(
+    frames: dict[str, Any],
+    suites: dict[str, dict[str, Any]],
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[Any]:
+    """The suites run on one batch of frames, as the validate stage runs them (`Validator`)."""
+    from devfin.quality.validation import Validator
+
+    validator = Validator(suites, docs_dir, run_name)
+    validator.check(frames)
+    return validator.results()

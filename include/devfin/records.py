@@ -43,11 +43,6 @@ class ParsedSheet:
         return self.children.get(table, [])
 
 
-def as_dict(record: Any) -> dict[str, Any]:
-    """A record as a plain dict of its columns (dates and Decimals kept as Python values)."""
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
-
-
 def record_to_json(record: Any) -> dict[str, Any]:
     """A record's columns as JSON values (each parse worker writes thousands a second)."""
     data = dict(vars(record))  # a dataclass's fields, in order, and nothing else
@@ -84,7 +79,7 @@ def _json_columns(record_type: type) -> tuple[frozenset[str], tuple[str, ...], t
 
 
 def row_from_json(record_type: type, data: dict[str, Any]) -> dict[str, Any]:
-    """A record's columns from its `record_to_json` form, typed as `as_dict` gives them, without
+    """A record's columns from its `record_to_json` form, typed as the record holds them, without
     building the record: the load and the checks read thousands of rows a second this way."""
     names, dates, decimals = _json_columns(record_type)
     row = dict(data) if data.keys() <= names else {k: v for k, v in data.items() if k in names}

@@ -20,7 +20,7 @@ from devfin import csp
 from devfin.pipeline import run_all
 from devfin.quality import validation
 from devfin.settings import load_settings
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, validate_tables
 from tests.integration.test_report_browser import _chromium
 
 pytestmark = pytest.mark.integration
@@ -183,7 +183,7 @@ def test_the_policies_alone_stop_script(tmp_path: Path, monkeypatch) -> None:
         }
     }
     frame = pd.DataFrame({"sheet_id": ["a", "b"], "sheet_version": ["1", "1"], "v": [SCRIPT, SVG]})
-    validation.validate_tables({"t": frame}, suites, tmp_path / "gx", "r1")
+    validate_tables({"t": frame}, suites, tmp_path / "gx", "r1")
     page = next((tmp_path / "gx" / "validations").rglob("*.html"))
     assert SCRIPT in page.read_text()  # unescaped: only the policy stands between
     assert _rendered(page.as_uri(), tmp_path / "profile").marks == []

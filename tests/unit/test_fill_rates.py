@@ -7,9 +7,9 @@ import pytest
 from devfin.quality.drift import (
     HISTORY_RUNS,
     MIN_ROWS,
+    FillCounter,
     FillRate,
     drifts,
-    fill_rates,
     layout_of,
     optional_fields,
 )
@@ -22,7 +22,10 @@ def test_fill_rates_over_all_layouts_and_per_layout() -> None:
         {"project_number": "3", "layout": "pds-2014"},
         {"project_number": "4", "layout": None, "gender": "NGE"},
     ]
-    rates = {(r.layout, r.field): r for r in fill_rates("adb_pds", records)}
+    counter = FillCounter("adb_pds")
+    for record in records:
+        counter.add(record)
+    rates = {(r.layout, r.field): r for r in counter.rates()}
     assert rates[(None, "gender")] == FillRate("gender", 4, 2)
     assert rates[("live-2025", "gender")] == FillRate("gender", 2, 1, "live-2025")
     assert rates[("pds-2014", "gender")] == FillRate("gender", 1, 0, "pds-2014")

@@ -1,5 +1,5 @@
 """The quality gate end to end: parsed sheets → validation frames (`staging_frames`) → derived
-check columns (`quality.derive`) → the shipped GX suites (`validation.validate_tables`).
+check columns (`quality.derive`) → the shipped GX suites (`Validator`, as the validate stage).
 
 The seed sheet's real defects are flagged as warnings and it loads; on a generated corpus the
 clean sheets pass every critical check and only sheets whose financing total is not the sum of
@@ -25,11 +25,11 @@ from devfin.quality.validation import (
     Validator,
     critical_failures,
     load_suites,
-    validate_tables,
 )
 from devfin.records import ParsedSheet, parsed_sheet_to_json
 from devfin.samples import samples
 from devfin.sources import get_source
+from tests.conftest import validate_tables
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SEED = REPO_DIR / "include" / "sample_data" / "adb_pds" / "54037-001.txt"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 
 from devfin.records import (
     ParsedSheet,
-    as_dict,
     column_types,
     parsed_sheet_to_json,
     record_to_json,
@@ -49,7 +49,7 @@ def test_a_row_from_json_is_the_records_columns_typed() -> None:
         financing_adb=Decimal("400000.00"),
     )
     row = row_from_json(AdbProject, record_to_json(project))
-    assert row == as_dict(project)
+    assert row == asdict(project)
     assert type(row["approval_date"]) is date and type(row["financing_adb"]) is Decimal
 
 
@@ -57,4 +57,4 @@ def test_a_row_from_json_drops_unknown_keys_and_fills_missing_ones() -> None:
     # a hand-over written by another version of the records: columns by the record type's names
     written = {"position": 2, "title": "A", "retired_column": "x", "posting_date": "2021-03-04"}
     row = row_from_json(AdbTender, written)
-    assert row == as_dict(AdbTender(position=2, title="A", posting_date=date(2021, 3, 4)))
+    assert row == asdict(AdbTender(position=2, title="A", posting_date=date(2021, 3, 4)))

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from devfin.errors import QualityError
-from devfin.quality.validation import critical_failures, load_suites, validate_tables
+from devfin.quality.validation import critical_failures, load_suites
+from tests.conftest import validate_tables
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 

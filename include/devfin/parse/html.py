@@ -268,31 +268,19 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-def read_table(table: Node, *, skip_row: Callable[[Node], bool] | None = None) -> Table:
-    """A table's header and body; the header is its <thead>, or else its leading rows of <th>s."""
-    header, body = _header_and_body(table, skip_row)
-    return _read(table, header, body)
-
-
 def read_grid(table: Node) -> Table | None:
     """A table read as a grid, or None if it is none: it has no header, or its rows are
     labelled (a <th> then a <td>: label/value pairs, read by `labelled_values`)."""
-    header, body = _header_and_body(table, None)
+    header, body = _header_and_body(table)
     if not header or any(_is_label_row(row_cells(row)) for row in body):
         return None
     return _read(table, header, body)
 
 
-def _header_and_body(
-    table: Node, skip_row: Callable[[Node], bool] | None
-) -> tuple[list[list[Node]], list[Node]]:
+def _header_and_body(table: Node) -> tuple[list[list[Node]], list[Node]]:
     """The header rows' cells, and the body's rows. The body keeps its rows, not their cells:
     a table of 100,000 rows would hold half a million cell nodes at once (100 MiB)."""
-    rows = [
-        (row, group)
-        for row, group in own_rows(table)
-        if not (skip_row and skip_row(row)) and next(_cells(row), None) is not None
-    ]
+    rows = [(row, group) for row, group in own_rows(table) if next(_cells(row), None) is not None]
     has_head = any(group == "thead" for _, group in rows)
     header: list[list[Node]] = []
     body: list[Node] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,14 +78,6 @@ def optional_fields(source: str) -> list[str]:
     """The parent record's fields a sheet may leave empty (the layout aside: rates are of it)."""
     parent = RECORD_TYPES[source][0]
     return [f.name for f in dataclasses.fields(parent) if f.default is None and f.name != "layout"]
-
-
-def fill_rates(source: str, records: Iterable[dict[str, Any]]) -> list[FillRate]:
-    """How often each optional field is filled in these parent records (JSON dicts)."""
-    counter = FillCounter(source)
-    for record in records:
-        counter.add(record)
-    return counter.rates()
 
 
 class FillCounter:

@@ -94,22 +94,6 @@ def build_suite(suite: dict[str, Any]) -> Any:
     return built
 
 
-def validate_tables(
-    frames: dict[str, Any],
-    suites: dict[str, dict[str, Any]],
-    docs_dir: Path | None = None,
-    run_name: str | None = None,
-) -> list[CheckResult]:
-    """Run each suite on the DataFrame of its table; a table with no rows is not checked.
-
-    With `docs_dir`, GX also writes its Data Docs there (a static site: the suites, and this
-    run's validation results with the unexpected values), named after `run_name`.
-    """
-    validator = Validator(suites, docs_dir, run_name)
-    validator.check(frames)
-    return validator.results()
-
-
 class Validator:
     """The suites of one run, set up in GX once and run batch by batch.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,6 @@ import pytest
 from devfin.errors import ParseError
 from devfin.records import (
     ParsedSheet,
-    as_dict,
     parsed_sheet_to_json,
     record_from_json,
     record_to_json,
@@ -109,7 +109,7 @@ def test_provenance_missing_labels_and_repairs_match_golden_file(
 
 
 def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
-    filled = {name for name, value in as_dict(sheet.record).items() if value is not None}
+    filled = {name for name, value in asdict(sheet.record).items() if value is not None}
     # The layout is what the parser made of the whole page, read from no one place.
     assert set(sheet.provenance) == filled - {"layout"}
 
@@ -125,7 +125,7 @@ def test_doubled_apostrophes_are_normalised(page: str, sheet: ParsedSheet) -> No
     texts = [
         value
         for row in [sheet.record, *(r for rows in sheet.children.values() for r in rows)]
-        for value in as_dict(row).values()
+        for value in asdict(row).values()
         if isinstance(value, str)
     ]
     assert not [text for text in texts if "''" in text]
@@ -301,7 +301,7 @@ def test_a_missing_row_degrades_only_its_field(page: str, sheet: ParsedSheet) ->
     degraded = parse(edit(page, "Gender | No gender elements | ||||\n", ""))
     assert degraded.record.gender is None
     assert degraded.missing_labels == ("Gender",)
-    assert as_dict(degraded.record) == {**as_dict(sheet.record), "gender": None}
+    assert asdict(degraded.record) == {**asdict(sheet.record), "gender": None}
 
 
 def test_a_row_of_an_unknown_label_does_not_leak_into_the_previous_one(
@@ -476,7 +476,7 @@ def test_a_missing_dt_label_leaves_only_its_field_empty(html_page: str) -> None:
     whole = parse(html_page)
     assert degraded.record.gender is None
     assert degraded.missing_labels == ("Gender",)
-    assert as_dict(degraded.record) == {**as_dict(whole.record), "gender": None}
+    assert asdict(degraded.record) == {**asdict(whole.record), "gender": None}
     assert degraded.children == whole.children
 
 

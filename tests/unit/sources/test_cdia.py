@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,6 @@ from devfin.errors import ParseError
 from devfin.records import (
     PARSER_VERSION,
     ParsedSheet,
-    as_dict,
     parsed_sheet_to_json,
     record_from_json,
     record_to_json,
@@ -118,7 +118,7 @@ def test_provenance_missing_labels_and_repairs_match_golden_file(
 
 
 def test_provenance_names_every_filled_field(sheet: ParsedSheet) -> None:
-    filled = {name for name, value in as_dict(sheet.record).items() if value is not None}
+    filled = {name for name, value in asdict(sheet.record).items() if value is not None}
     # The layout is read from the whole page, not from a label.
     assert set(sheet.provenance) == filled - {"layout"}
 
@@ -167,7 +167,7 @@ def test_a_bad_amount_empties_its_field_and_keeps_its_text(page: str, sheet: Par
     assert degraded.unparsed == {
         "cdia_support_usd": {"text": "EUR 450,000", "reason": "not a number: 'EUR 450,000'"}
     }
-    assert as_dict(degraded.record) == {**as_dict(sheet.record), "cdia_support_usd": None}
+    assert asdict(degraded.record) == {**asdict(sheet.record), "cdia_support_usd": None}
     assert degraded.children == sheet.children
     assert degraded.missing_labels == ()  # the label is there: its value is what failed
     assert "cdia_support_usd" not in degraded.provenance
@@ -427,8 +427,8 @@ def test_no_study_period_line_is_a_missing_label(page: str, sheet: ParsedSheet) 
     degraded = parse(edit(page, STUDY_PERIOD_LINE + "\n", ""))
     assert degraded.missing_labels == ("Project Preparation Study Period",)
     assert degraded.unparsed == {}
-    assert as_dict(degraded.record) == {
-        **as_dict(sheet.record),
+    assert asdict(degraded.record) == {
+        **asdict(sheet.record),
         "study_period_start": None,
         "study_period_end": None,
     }
@@ -456,7 +456,7 @@ def test_a_heading_alone_on_its_line_ends_the_value_above(page: str, sheet: Pars
 def test_a_missing_label_degrades_only_its_field(page: str, sheet: ParsedSheet) -> None:
     degraded = parse(edit(page, "CDIA SupportUS$ 450,000\n", ""))
     assert degraded.missing_labels == ("CDIA Support",)
-    assert as_dict(degraded.record) == {**as_dict(sheet.record), "cdia_support_usd": None}
+    assert asdict(degraded.record) == {**asdict(sheet.record), "cdia_support_usd": None}
 
 
 def test_a_city_website_and_several_downloads(page: str) -> None:
@@ -478,8 +478,8 @@ def test_downstream_financing_glued_to_its_placeholder(page: str, sheet: ParsedS
     text = edit(page, "FinancingUS$ 427.3 million (ADB loan)", "Financingn/a")
     degraded = parse(text)
     assert degraded.missing_labels == ()
-    assert as_dict(degraded.record) == {
-        **as_dict(sheet.record),
+    assert asdict(degraded.record) == {
+        **asdict(sheet.record),
         "expected_downstream_financing_usd": None,
         "expected_downstream_financing_status": None,
         "downstream_financier": None,
@@ -527,7 +527,7 @@ def test_html_missing_label_degrades_only_its_field(
 ) -> None:
     degraded = parse(edit(html_page, f'<div class="fact">\n      {SUPPORT_FACT}\n    </div>', ""))
     assert degraded.missing_labels == ("CDIA Support",)
-    assert as_dict(degraded.record) == {**as_dict(html_sheet.record), "cdia_support_usd": None}
+    assert asdict(degraded.record) == {**asdict(html_sheet.record), "cdia_support_usd": None}
     assert degraded.children == html_sheet.children
 
 

@@ -14,9 +14,10 @@ import pytest
 
 from devfin import samples
 from devfin.errors import ParseError
-from devfin.quality.validation import critical_failures, load_suites, validate_tables
+from devfin.quality.validation import critical_failures, load_suites
 from devfin.records import ParsedSheet
 from devfin.sources import get_source
+from tests.conftest import validate_tables
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared"

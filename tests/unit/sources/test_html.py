@@ -9,7 +9,6 @@ from devfin.parse.html import (
     labelled_values,
     parse_html,
     read_grid,
-    read_table,
     split_at_markers,
 )
 
@@ -112,12 +111,12 @@ def test_tables_of_labelled_rows_or_without_a_header_are_no_grids() -> None:
 
 def test_a_table_reads_its_own_rows_not_those_of_tables_in_its_cells() -> None:
     outer = first(
-        "<table><tr class='subhead'><td>Loan 1</td></tr>"
+        "<table><tr><th>Source</th><th>Amount</th></tr>"
         "<tr><td>Fund<table><tr><td>inner</td></tr></table></td><td>1.00</td></tr></table>",
         "table",
     )
-    table = read_table(outer, skip_row=lambda row: has_class(row, "subhead"))
-    assert table.columns == ()
+    table = read_grid(outer)
+    assert table is not None and table.columns == (("Source",), ("Amount",))
     assert table.rows == (("Fund\ninner", "1.00"),)
 
 

@@ -157,10 +157,6 @@ def _truncate_html(page: str) -> str:
     return page[: page.rindex("\n", 0, page.index(f"<dt>{PROJECT_NUMBER}</dt>")) + 1]
 
 
-def _truncate_text(page: str) -> str:
-    return page[: page.index(f"\n{PROJECT_NUMBER} |") + 1]
-
-
 def truncate(name: str, body: str) -> str:
     """A rendering cut off before the first place it states the project number."""
     if name == "html":
