@@ -129,13 +129,12 @@ def parse_amount(value: str | None) -> Decimal | None:
         return None
     prefix = _CURRENCY_PREFIX.match(text)
     number = _scaled_number(text[prefix.end() :] if prefix else text, value)
-    # The warehouse holds amounts as numeric(18,2): a larger one is no amount it can keep.
-    if abs(number) >= MAX_AMOUNT:
-        raise ValueError(f"too large for an amount (numeric(18,2)): {value!r}")
-    # The warehouse keeps cents: a fraction of one is no value it can keep, rather than a value
-    # rounded here without a word (or, at the load, rounded by PostgreSQL and refused by DuckDB).
-    if number != number.quantize(_CENT):
-        raise ValueError(f"more than 2 decimals (numeric(18,2) keeps cents): {value!r}")
+    _fit_numeric(
+        number,
+        value,
+        too_large="too large for an amount (numeric(18,2))",
+        too_fine="more than 2 decimals (numeric(18,2) keeps cents)",
+    )
     return number.quantize(_CENT)
 
 
@@ -154,12 +153,23 @@ def parse_quantity(value: str | None) -> Decimal | None:
     quantity = parse_decimal(value)
     if quantity is None:
         return None
-    if abs(quantity) >= MAX_AMOUNT:
-        raise ValueError(f"too large for numeric(18,2): {value!r}")
-    exponent = quantity.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and quantity != quantity.quantize(_CENT):
-        raise ValueError(f"more than 2 decimals (the warehouse keeps numeric(18,2)): {value!r}")
+    _fit_numeric(
+        quantity,
+        value,
+        too_large="too large for numeric(18,2)",
+        too_fine="more than 2 decimals (the warehouse keeps numeric(18,2))",
+    )
     return quantity
+
+
+def _fit_numeric(number: Decimal, value: str | None, *, too_large: str, too_fine: str) -> None:
+    """ValueError unless numeric(18,2) holds `number` exactly: a larger one, or a fraction of a
+    cent, is no value the warehouse can keep, rather than one rounded here without a word (or,
+    at the load, rounded by PostgreSQL and refused by DuckDB)."""
+    if abs(number) >= MAX_AMOUNT:
+        raise ValueError(f"{too_large}: {value!r}")
+    if number != number.quantize(_CENT):
+        raise ValueError(f"{too_fine}: {value!r}")
 
 
 def parse_int_quantity(value: str | None) -> int | None:
