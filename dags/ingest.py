@@ -7,8 +7,13 @@ run, or the sheets file `DEVFIN_SHEETS_FILE` over HTTP), fetches them in batches
 archives every body, parses them into typed records, checks them with the Great Expectations
 suites in `expectations/`, and loads the sheet versions that pass (and are new) into
 `staging.*`, with `audit.*` saying what happened to every sheet. A sheet that cannot be parsed
-or fails a critical check is quarantined, never dropped. The `load` task updates the source's
-Asset, which schedules `build_marts`.
+or fails a critical check is quarantined, never dropped.
+
+When the load added sheet versions to staging, `announce_staging` updates the source's Asset,
+which schedules `build_marts` (the marts, their tests and the data-quality report). When it
+added none (every sheet unchanged, quarantined or failed to fetch), no mart would change: the
+Asset is left alone, nothing downstream runs, and `dq_report` rewrites the data-quality report
+so that it shows this run.
 
 Each task is one call into `devfin.pipeline`; the stages hand over through files in the run
 directory, so any task can be cleared and re-run. On a DuckDB warehouse, which one process at a
@@ -87,14 +92,34 @@ def build_ingest_dag(source: str) -> object:
 
             return validate_sheets(source, run_id, load_settings())
 
-        @task(outlets=[Asset(staging_asset_uri(source))], pool=WAREHOUSE_POOL)
+        @task(pool=WAREHOUSE_POOL)
         def load(run_id: str | None = None) -> dict[str, int]:
             from devfin.pipeline import load_sheets
             from devfin.settings import load_settings
 
             return load_sheets(source, run_id, load_settings())
 
-        fetch.expand(batch=discover()) >> parse() >> validate() >> load()
+        @task.branch
+        def staging_changed(counts: dict[str, int]) -> str:
+            from devfin.pipeline import staging_changed
+
+            return "announce_staging" if staging_changed(source, counts) else "dq_report"
+
+        # The Asset event is this task's success: skipped, it schedules nothing.
+        @task(outlets=[Asset(staging_asset_uri(source))])
+        def announce_staging(run_id: str | None = None) -> str:
+            return f"{source} run {run_id} loaded new sheet versions: the marts are rebuilt"
+
+        @task(pool=WAREHOUSE_POOL)
+        def dq_report() -> str:
+            from devfin.pipeline import publish_report
+            from devfin.settings import load_settings
+
+            return publish_report(load_settings())
+
+        loaded = load()
+        fetch.expand(batch=discover()) >> parse() >> validate() >> loaded
+        staging_changed(loaded) >> [announce_staging(), dq_report()]
 
     return ingest()
 

@@ -271,6 +271,22 @@ def load_sheets(
     return counts
 
 
+def staging_changed(source: str, counts: dict[str, int]) -> bool:
+    """Whether a load (its `load_sheets` counts) added sheet versions to staging: when it added
+    none, no mart would change, and the ingest DAG leaves its Asset alone."""
+    if counts.get("sheets_loaded", 0) > 0:
+        return True
+    log.info(
+        "%s: no new sheet version loaded (%d unchanged, %d quarantined, %d failed to fetch):"
+        " staging unchanged, the marts are not rebuilt",
+        source,
+        counts.get("sheets_unchanged", 0),
+        counts.get("sheets_quarantined", 0),
+        counts.get("sheets_failed", 0),
+    )
+    return False
+
+
 # --- marts -------------------------------------------------------------------------------------
 
 

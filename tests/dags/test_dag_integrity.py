@@ -73,17 +73,21 @@ def test_dag_has_docs_and_retries(dag_bag, dag_id: str) -> None:
 def test_ingest_dags_are_fetch_parse_validate_load(dag_bag) -> None:
     for source in ("adb_pds", "cdia"):
         dag = dag_bag.dags.get(f"ingest_{source}")
-        order = ["discover", "fetch", "parse", "validate", "load"]
-        assert set(dag.task_ids) == set(order)
+        order = ["discover", "fetch", "parse", "validate", "load", "staging_changed"]
+        assert set(dag.task_ids) == {*order, "announce_staging", "dq_report"}
         for upstream, downstream in itertools.pairwise(order):
             assert downstream in dag.get_task(upstream).downstream_task_ids
+        # A load that added nothing new announces nothing: the report shows its run instead.
+        branch = dag.get_task("staging_changed")
+        assert branch.downstream_task_ids == {"announce_staging", "dq_report"}
+        assert not dag.get_task("load").outlets and not dag.get_task("dq_report").outlets
 
 
 def test_marts_dag_is_scheduled_on_both_ingest_assets(dag_bag) -> None:
     load_outlets = {
         outlet.uri
         for source in ("adb_pds", "cdia")
-        for outlet in dag_bag.dags.get(f"ingest_{source}").get_task("load").outlets
+        for outlet in dag_bag.dags.get(f"ingest_{source}").get_task("announce_staging").outlets
     }
     marts = dag_bag.dags.get("build_marts")
     scheduled_on = {asset.uri for asset in marts.timetable.asset_condition.objects}

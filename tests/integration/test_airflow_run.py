@@ -82,7 +82,8 @@ def test_every_task_succeeds(airflow_run) -> None:
         if dag_id == "build_marts":
             assert {"dbt_results", "dq_report"} <= set(ended)
         else:
-            assert set(ended) == {"discover", "fetch", "parse", "validate", "load"}, dag_id
+            ingest = {"discover", "fetch", "parse", "validate", "load", "staging_changed"}
+            assert set(ended) == {*ingest, "announce_staging"}, dag_id
         # The run log is what `make run` shows: every task ended in success, none failed.
         assert output.count("new_state=success") == len(ended), dag_id
         assert "new_state=failed" not in output, dag_id
