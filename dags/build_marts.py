@@ -1,77 +1,63 @@
 """
-### `build_marts`: the marts as Airflow tasks, their ledger and docs, the data-quality report
+### `build_marts`: one dbt build of the project, a task per mart, their ledger and docs, the report
 
 Runs whenever any ingest DAG updates its staging Asset (either source triggers it).
-`dbt_foundations` builds the layers under the marts (seeds, staging views, intermediate tables) and
-their tests in one dbt invocation. The task group `dbt` then holds one task per mart, drawn by
-Cosmos from the project's manifest: each runs `dbt build` of its mart, the model and then its
-tests; a test spanning two marts gets its own task once both are built. dbt tasks are not
-retried: a failing test fails the same way twice. dbt runs as a child process against
+
+`staging_changed` first compares the staging tables and the dbt project with those of the last
+full build on this warehouse (`data/dbt/full-build.json`): when neither changed, every mart would
+come out the same, and the run ends there, saying so in that task's log (the tasks after it are
+skipped).
+
+`dbt_build` then runs one `dbt build` of the whole project (seeds, staging views, intermediate
+tables, marts, their tests; dbt's unit tests only when the project changed since the last full
+build), then `dbt source freshness` and, when the project changed since the docs were published,
+`dbt docs generate`, all in one dbt process: dbt starts and parses once. It fails only when dbt
+left no results; a node that failed fails the task answering for it:
+
+- `dbt.<mart>`, one per mart, drawn from the project's manifest: that mart's model and its tests
+  (state, the lines of dbt's log naming them, the compiled SQL of a failed one);
+- `dbt_foundations`: the layers under the marts and their tests;
+- `dbt_mart_tests`: the tests spanning several marts.
+
+These tasks read the build's results, in the order of dbt's lineage; each runs when the build
+succeeded, whatever the tasks before it did. They are not retried (a failing test fails the
+same way twice): cleared in the UI, such a task runs `dbt build` of its own nodes alone and
+answers from that run, so a failed mart is rebuilt and retested without rebuilding the rest.
+
+`dbt_results` then merges the build's `run_results.json` with those of the nodes re-run since
+into `data/dbt/<run id>/`, writes every dbt test and source freshness result into
+`audit.dq_results` (source `dbt`), publishes the dbt docs to `reports/dq/dbt/` and, when every
+node passed, records the build as the last full build; `dq_report` rewrites the static
+data-quality report under `reports/dq/`. dbt runs as a child process against
 `DEVFIN_WAREHOUSE_URL`.
 
-`dbt_results` then merges the `run_results.json` of every dbt task into `data/dbt/<run id>/`,
-runs `dbt source freshness` and `dbt docs generate`, writes every dbt test and freshness result
-into `audit.dq_results` (source `dbt`), and publishes the dbt docs to `reports/dq/dbt/`;
-`dq_report` rewrites the static data-quality report under `reports/dq/`.
-
-On a DuckDB warehouse, which one process at a time may open, every task here opens it: they
+On a DuckDB warehouse, which one process at a time may open, every task here may open it: they
 run one at a time, and wait their turn with the ingest DAGs' `fetch` and `load` in the one-slot
 pool `devfin_duckdb`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, AssetAny, TriggerRule, dag, task
+from airflow.sdk import Asset, AssetAny, TaskGroup, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-from cosmos import (
-    DbtTaskGroup,
-    ExecutionConfig,
-    ExecutionMode,
-    InvocationMode,
-    LoadMode,
-    ProfileConfig,
-    ProjectConfig,
-    RenderConfig,
-    TestBehavior,
-)
-from cosmos.constants import TestIndirectSelection
 
 from devfin.load.locking import DUCKDB_POOL
 from devfin.settings import load_settings
 from devfin.sources import SOURCE_KEYS, staging_asset_uri
-from devfin.transform.dbt import PROFILE_NAME, dbt_executable, dbt_target
 from devfin.transform.manifest import dbt_manifest
-from devfin.transform.marts import MARTS_PATH
+from devfin.transform.watch import FOUNDATIONS, MART_TESTS, MARTS_GROUP, mart_graph, mart_task_id
 
 # Parsing reads paths and the dbt target from the settings; dbt_manifest runs `dbt parse` (files
 # only, no connection) when the dbt project changed since the manifest it keeps.
 SETTINGS = load_settings()
+MARTS = mart_graph(dbt_manifest(SETTINGS))
 # Every task of this DAG opens the warehouse: on DuckDB they queue with the ingest DAGs' writers
 # (`make airflow-init` creates the pool); PostgreSQL names no pool.
 WAREHOUSE_POOL = DUCKDB_POOL if SETTINGS.warehouse_kind == "duckdb" else None
-
-
-def _dbt_env(context: Mapping[str, Any], operator: Any) -> None:
-    """Cosmos interceptor: the warehouse variables dbt reads are derived where dbt runs, when it
-    runs, so no password is ever written into the serialized DAG."""
-    from devfin.transform.dbt import dbt_env
-
-    operator.env = {**(operator.env or {}), **dbt_env(load_settings())}
-
-
-def _keep_artifacts(project_dir: str, context: Mapping[str, Any], **_: Any) -> None:
-    """Cosmos callback, after each dbt invocation (failed ones too): keep its run_results.json."""
-    from devfin.transform.ledger import keep_node_artifacts
-
-    keep_node_artifacts(
-        Path(project_dir), context["run_id"], context["ti"].task_id, load_settings()
-    )
 
 
 @dag(
@@ -79,75 +65,57 @@ def _keep_artifacts(project_dir: str, context: Mapping[str, Any], **_: Any) -> N
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    # One writer at a time on a DuckDB file: its dbt tasks must not run side by side.
+    # One writer at a time on a DuckDB file: its tasks must not run side by side.
     max_active_tasks=1 if SETTINGS.warehouse_kind == "duckdb" else 8,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=30), "pool": WAREHOUSE_POOL},
     doc_md=__doc__,
     tags=["devfin", "marts"],
 )
 def build_marts() -> None:
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=SETTINGS.dbt_project_dir,
-            manifest_path=dbt_manifest(SETTINGS),
-            install_dbt_deps=False,
-        ),
-        profile_config=ProfileConfig(
-            profile_name=PROFILE_NAME,
-            target_name=dbt_target(SETTINGS),
-            profiles_yml_filepath=SETTINGS.dbt_project_dir / "profiles.yml",
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            # A child process, never dbt inside the worker: dbt-duckdb would keep the file locked.
-            invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=str(dbt_executable()),
-            # A mart's task runs the tests of that mart alone, not those reaching other models.
-            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            # One task per mart (the layers under them are built by dbt_foundations): a process
-            # per dbt node costs seconds each, so the layers of views are not split up.
-            select=[MARTS_PATH],
-            # `dbt build` of the mart: the model, then its tests, in the same task.
-            test_behavior=TestBehavior.BUILD,
-            # A test spanning several models runs in dbt_mart_tests, once all marts are built.
-            should_detach_multiple_parents_tests=False,
-            emit_datasets=False,
-        ),
-        operator_args={
-            "interceptors": [_dbt_env],
-            "callback": _keep_artifacts,
-            "retries": 0,
-            "pool": WAREHOUSE_POOL,
-        },
-    )
+    @task.short_circuit
+    def staging_changed() -> bool:
+        from devfin.transform.marts import marts_unchanged
 
-    def dag_step(step: str) -> Any:
-        """A task of the DAG's own dbt invocations (`marts.DAG_STEPS`), never retried."""
+        return not marts_unchanged(load_settings())
 
-        @task(task_id=step, retries=0)
-        def run(run_id: str | None = None) -> None:
+    @task
+    def dbt_build(run_id: str | None = None) -> dict[str, int]:
+        from devfin.transform.dbt import DbtError
+        from devfin.transform.marts import build_project
+
+        try:
+            return build_project(run_id, load_settings())
+        except DbtError as error:  # dbt itself failed: it would the same way again
+            raise AirflowFailException(str(error)) from error
+
+    def watcher(task_id: str) -> Any:
+        """A task answering for its nodes of the build (`devfin.transform.watch`): it runs
+        when the build succeeded, whatever the tasks before it in dbt's lineage did."""
+
+        @task(
+            task_id=task_id.removeprefix(f"{MARTS_GROUP}."),  # in the group, named by it
+            retries=0,
+            trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,
+        )
+        def answer(run_id: str | None = None) -> dict[str, int]:
             from devfin.transform.dbt import DbtError
-            from devfin.transform.marts import run_dag_step
+            from devfin.transform.watch import watch
 
             try:
-                run_dag_step(step, run_id, load_settings())
+                return watch(task_id, run_id, load_settings())
             except DbtError as error:
                 raise AirflowFailException(str(error)) from error
 
-        return run()
+        return answer()
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dbt_results(run_id: str | None = None) -> dict[str, int]:
         from devfin.transform.dbt import DbtError
-        from devfin.transform.ledger import record_dbt_run
+        from devfin.transform.marts import record_build
 
         try:
-            return record_dbt_run(run_id, load_settings())
-        except DbtError as error:  # a dbt node failed: its task had its retries, not this one
+            return record_build(run_id, load_settings())
+        except DbtError as error:  # a dbt node failed: its task failed, not only this one
             raise AirflowFailException(str(error)) from error
 
     @task
@@ -156,13 +124,21 @@ def build_marts() -> None:
 
         return publish_report(load_settings())
 
-    # dbt_results runs whatever the dbt tasks did and fails when a node failed; the report also
-    # waits on the dbt tasks themselves, so a dbt task that failed without leaving results fails
-    # the run too.
+    build = dbt_build()
+    foundations = watcher(FOUNDATIONS)
+    with TaskGroup(group_id=MARTS_GROUP, tooltip="a task per mart") as marts_group:
+        marts = {name: watcher(mart_task_id(name)) for name in MARTS}
+    mart_tests = watcher(MART_TESTS)
+    staging_changed() >> build >> foundations
+    for name, reads in MARTS.items():
+        # The build (its only success needed), the layers under the mart, the marts it reads:
+        # cleared together, they run again in dbt's order.
+        [build, foundations, *(marts[upstream] for upstream in reads)] >> marts[name]
+    [build, marts_group] >> mart_tests
     results, report = dbt_results(), dq_report()
-    mart_tests = dag_step("dbt_mart_tests")
-    dag_step("dbt_foundations") >> dbt >> mart_tests >> results >> report
-    [dbt, mart_tests] >> report
+    mart_tests >> results >> report
+    # A task that failed without its failure in the results (dbt stopped) fails the run too.
+    [foundations, marts_group, mart_tests] >> report
 
 
 build_marts()

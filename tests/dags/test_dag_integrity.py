@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -54,8 +53,9 @@ def test_expected_dags_present(dag_bag) -> None:
     assert set(dag_bag.dag_ids) == EXPECTED_DAGS
 
 
-# Tasks that run dbt tests: never retried, a failing test fails the same way twice.
-DBT_STEPS = ("dbt_foundations", "dbt_mart_tests")
+# The tasks answering for the nodes of the marts DAG's dbt build: never retried (a failing test
+# fails the same way twice); cleared, such a task rebuilds its own nodes.
+WATCHERS = ("dbt_foundations", "dbt_mart_tests")
 
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
@@ -64,7 +64,7 @@ def test_dag_has_docs_and_retries(dag_bag, dag_id: str) -> None:
     assert dag.doc_md and dag.doc_md.strip(), f"{dag_id} has no doc_md"
     assert dag.default_args.get("retries", 0) >= 1, f"{dag_id} has no retries"
     for task in dag.tasks:
-        if task.task_id.startswith("dbt.") or task.task_id in DBT_STEPS:
+        if task.task_id.startswith("dbt.") or task.task_id in WATCHERS:
             assert task.retries == 0, f"{dag_id}.{task.task_id} retries dbt tests"
         else:
             assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
@@ -104,66 +104,73 @@ def dbt_nodes(dag_bag) -> dict[str, dict]:
     return {**manifest["nodes"], **manifest.get("unit_tests", {})}
 
 
-def _marts(dbt_nodes: dict[str, dict]) -> list[str]:
-    return [
-        n["name"]
-        for n in dbt_nodes.values()
+def _marts(dbt_nodes: dict[str, dict]) -> dict[str, list[str]]:
+    """Each mart and the marts it reads."""
+    marts = {
+        uid: n
+        for uid, n in dbt_nodes.items()
         if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
-    ]
+    }
+    return {
+        n["name"]: [marts[p]["name"] for p in n["depends_on"]["nodes"] if p in marts]
+        for n in marts.values()
+    }
 
 
-def test_marts_dag_has_a_task_for_every_mart(dag_bag, dbt_nodes) -> None:
-    """One task per mart; the layers under the marts are one task before them all, and the
-    tests spanning several marts one task after them all."""
-    marts = dag_bag.dags.get("build_marts")
-    names = _marts(dbt_nodes)
-    assert len(names) >= 10
-    foundations, mart_tests = marts.get_task("dbt_foundations"), marts.get_task("dbt_mart_tests")
-    for name in names:
-        task = marts.get_task(f"dbt.{name}_model_build")
-        assert task.get_flat_relative_ids(upstream=True) >= {"dbt_foundations"}, name
+def test_marts_dag_builds_once_then_has_a_task_per_mart(dag_bag, dbt_nodes) -> None:
+    """staging_changed, then one dbt build, then a task per mart, in dbt's lineage: after the
+    layers under the marts and the marts it reads, before the tests spanning several marts."""
+    marts_dag = dag_bag.dags.get("build_marts")
+    marts = _marts(dbt_nodes)
+    assert len(marts) >= 10 and any(marts.values())
+    assert marts_dag.get_task("staging_changed").downstream_task_ids == {"dbt_build"}
+    build = marts_dag.get_task("dbt_build")
+    assert build.upstream_task_ids == {"staging_changed"}
+    assert marts_dag.get_task("dbt_foundations").upstream_task_ids == {"dbt_build"}
+    mart_tests = marts_dag.get_task("dbt_mart_tests")
+    for name, reads in marts.items():
+        task = marts_dag.get_task(f"dbt.{name}")
+        assert task.upstream_task_ids == {"dbt_build", "dbt_foundations"} | {
+            f"dbt.{upstream}" for upstream in reads
+        }, name
         assert "dbt_mart_tests" in task.get_flat_relative_ids(upstream=False), name
-    assert not any(t.startswith("dbt.") for t in foundations.get_flat_relative_ids(upstream=True))
+    assert "dbt_build" in mart_tests.upstream_task_ids
     assert mart_tests.downstream_task_ids == {"dbt_results", "dq_report"}
+    # No task runs dbt but dbt_build (and a cleared task its own nodes): no Cosmos task left.
+    assert {t.task_id for t in marts_dag.tasks} == {
+        "staging_changed",
+        "dbt_build",
+        "dbt_foundations",
+        *(f"dbt.{name}" for name in marts),
+        "dbt_mart_tests",
+        "dbt_results",
+        "dq_report",
+    }
 
 
-def test_marts_dag_tests_each_mart_right_after_building_it(dag_bag, dbt_nodes) -> None:
-    """`dbt build` of one mart: the model, then the tests of that mart alone (cautious indirect
-    selection: a test reaching another model waits for dbt_mart_tests)."""
-    from cosmos.constants import TestIndirectSelection
-    from cosmos.operators.local import DbtBuildLocalOperator
-
-    marts = dag_bag.dags.get("build_marts")
-    for name in _marts(dbt_nodes):
-        task = marts.get_task(f"dbt.{name}_model_build")
-        assert isinstance(task, DbtBuildLocalOperator), name
-        assert task.indirect_selection == TestIndirectSelection.CAUTIOUS.value, name
+def test_marts_dag_tasks_answer_whenever_the_build_succeeded(dag_bag, dbt_nodes) -> None:
+    """A mart's task runs when the build succeeded, whatever the marts it reads did: each shows
+    its own mart's state."""
+    marts_dag = dag_bag.dags.get("build_marts")
+    for task_id in ("dbt_foundations", "dbt_mart_tests", *(f"dbt.{m}" for m in _marts(dbt_nodes))):
+        task = marts_dag.get_task(task_id)
+        assert task.trigger_rule == "all_done_min_one_success", task_id
+        assert "dbt_build" in task.upstream_task_ids, task_id
+    # nothing new: the first task ends the run, skipping every task after it
+    assert marts_dag.get_task("staging_changed").ignore_downstream_trigger_rules
 
 
 def test_marts_dag_records_results_after_dbt_then_reports(dag_bag) -> None:
     marts = dag_bag.dags.get("build_marts")
     results, report = marts.get_task("dbt_results"), marts.get_task("dq_report")
-    # dbt_results runs whatever the dbt tasks did: it records failed tests too.
+    # dbt_results runs whatever the tasks answering for dbt's nodes did: it records failed
+    # tests too.
     assert results.trigger_rule == "all_done"
     assert results.upstream_task_ids == {"dbt_mart_tests"}
-    # The report waits on the dbt tasks too (the group's last ones): a dbt task that failed
-    # fails the run.
-    others = report.upstream_task_ids - {"dbt_mart_tests", "dbt_results"}
-    assert {"dbt_mart_tests", "dbt_results"} < report.upstream_task_ids
-    assert all(task_id.startswith("dbt.") for task_id in others)
-
-
-def test_marts_dag_runs_dbt_in_a_child_process(dag_bag) -> None:
-    from cosmos.constants import InvocationMode
-
-    marts = dag_bag.dags.get("build_marts")
-    dbt_tasks = [task for task in marts.tasks if task.task_id.startswith("dbt.")]
-    for task in dbt_tasks:
-        assert task.invocation_mode == InvocationMode.SUBPROCESS, task.task_id
-        assert Path(task.dbt_executable_path).parent == Path(sys.executable).parent
-        # The warehouse variables (a password among them) are set when the task runs, never
-        # written into the DAG.
-        assert not any(key.startswith("DEVFIN_") for key in task.env or {}), task.task_id
+    # The report waits on those tasks too: one that failed fails the run.
+    assert {"dbt_foundations", "dbt_mart_tests", "dbt_results"} < report.upstream_task_ids
+    others = report.upstream_task_ids - {"dbt_foundations", "dbt_mart_tests", "dbt_results"}
+    assert others and all(task_id.startswith("dbt.") for task_id in others)
 
 
 def test_marts_dag_imports_on_a_clean_checkout(tmp_path: Path, monkeypatch) -> None:

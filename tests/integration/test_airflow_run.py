@@ -1,10 +1,13 @@
-"""The DAGs run to completion through Airflow (`airflow dags test`), as `make run` runs them."""
+"""The DAGs run to completion through Airflow (`airflow dags test`), as `make run` runs them; then
+the marts DAG again with nothing new (it ends at once), and with a mart whose test fails (that
+mart's task fails, no other; cleared, the task rebuilds that mart alone)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +19,43 @@ pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DEVFIN = str(Path(sys.executable).with_name("devfin"))
+BROKEN_MART = "tenders_by_status_type"  # no mart reads it: its failure fails no other mart
+# A test of that mart alone, failing while the variable names the mart.
+BREAKABLE_TEST = """
+select 'broken on purpose' as reason
+from (select count(*) as row_count from {{ ref('__MART__') }}) as counted
+where '{{ env_var("DEVFIN_TEST_BREAK_MART", "") }}' = '__MART__'
+""".replace("__MART__", BROKEN_MART)
+
+
+def _airflow(env: dict[str, str], *command: str, check: bool = True) -> str:
+    done = subprocess.run([AIRFLOW, *command], env=env, capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 or not check, f"airflow {' '.join(command)}:\n{output[-4000:]}"
+    return output
+
+
+def _marts_run(env: dict[str, str], check: bool = True) -> dict[str, object]:
+    """One `airflow dags test build_marts`: its log, run id and the state of each task (read
+    from Airflow's metadata database)."""
+    log = _airflow(env, "dags", "test", "build_marts", check=check)
+    engine = sa.create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            sa.text(
+                "select run_id from dag_run where dag_id = 'build_marts'"
+                " order by run_after desc limit 1"
+            )
+        ).scalar_one()
+        states = conn.execute(
+            sa.text(
+                "select task_id, state from task_instance"
+                " where dag_id = 'build_marts' and run_id = :run_id"
+            ),
+            {"run_id": run_id},
+        ).all()
+    engine.dispose()
+    return {"log": log, "run_id": run_id, "states": dict(states)}
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +67,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_DIR / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow.db'}",
+        # Cosmos is installed (an Airflow plugin), if no DAG uses it: no telemetry, no cache here.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos"),
         "DEVFIN_REPO_DIR": str(REPO_DIR),
@@ -44,15 +85,17 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
         ["pools", "set", "devfin_http", "1", "HTTP fetches of data sheets"],
         ["dags", "test", "ingest_adb_pds"],
         ["dags", "test", "ingest_cdia"],
-        ["dags", "test", "build_marts"],
     ):
-        done = subprocess.run(
-            [AIRFLOW, *command], env=env, capture_output=True, text=True, check=False
-        )
-        output = done.stdout + done.stderr
-        assert done.returncode == 0, f"airflow {' '.join(command)} failed:\n{output[-4000:]}"
-        logs[" ".join(command)] = output
-    return {"root": root, "logs": logs, "warehouse": env["DEVFIN_WAREHOUSE_URL"], "env": env}
+        logs[" ".join(command)] = _airflow(env, *command)
+    marts = _marts_run(env)
+    logs["dags test build_marts"] = marts["log"]
+    return {
+        "root": root,
+        "logs": logs,
+        "marts": marts,
+        "warehouse": env["DEVFIN_WAREHOUSE_URL"],
+        "env": env,
+    }
 
 
 def _ended_tasks(output: str) -> list[str]:
@@ -68,10 +111,23 @@ def dbt_manifest(airflow_run) -> dict:
     return json.loads(dbt_manifest(load_settings(airflow_run["env"])).read_text())
 
 
+def _run_dir(airflow_run, run_id: str) -> Path:
+    from devfin.settings import load_settings
+
+    return load_settings(airflow_run["env"]).dbt_run_dir(run_id)
+
+
 @pytest.fixture(scope="module")
 def marts_run_dir(airflow_run) -> Path:
-    (run_dir,) = (airflow_run["root"] / "data" / "dbt").iterdir()
-    return run_dir
+    return _run_dir(airflow_run, airflow_run["marts"]["run_id"])
+
+
+def _marts(manifest: dict) -> list[str]:
+    return [
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    ]
 
 
 def test_every_task_succeeds(airflow_run) -> None:
@@ -80,7 +136,8 @@ def test_every_task_succeeds(airflow_run) -> None:
         output = logs[f"dags test {dag_id}"]
         ended = _ended_tasks(output)
         if dag_id == "build_marts":
-            assert {"dbt_results", "dq_report"} <= set(ended)
+            assert {"dbt_build", "dbt_results", "dq_report"} <= set(ended)
+            assert set(airflow_run["marts"]["states"].values()) == {"success"}
         else:
             ingest = {"discover", "fetch", "parse", "validate", "load", "staging_changed"}
             assert set(ended) == {*ingest, "announce_staging"}, dag_id
@@ -89,55 +146,58 @@ def test_every_task_succeeds(airflow_run) -> None:
         assert "new_state=failed" not in output, dag_id
 
 
-def test_every_mart_runs_as_an_airflow_task(airflow_run, dbt_manifest) -> None:
-    """The run log lists a task per mart (dbt build: the model, then its tests), after the
-    layers under the marts and before the tests spanning several marts."""
+def test_one_dbt_build_then_every_mart_as_an_airflow_task(airflow_run, dbt_manifest) -> None:
+    """The run log lists one dbt build, then a task per mart (after the layers under the marts,
+    before the tests spanning several marts), then the ledger and the report."""
     ended = _ended_tasks(airflow_run["logs"]["dags test build_marts"])
-    nodes = dbt_manifest["nodes"].values()
-    marts = [
-        n["name"]
-        for n in nodes
-        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
-    ]
+    marts = _marts(dbt_manifest)
     assert len(marts) >= 10
-    mart_tasks = [f"dbt.{name}_model_build" for name in marts]
+    mart_tasks = [f"dbt.{name}" for name in marts]
     assert set(mart_tasks) <= set(ended)
     first, last = min(map(ended.index, mart_tasks)), max(map(ended.index, mart_tasks))
-    assert ended.index("dbt_foundations") < first
+    assert ended[:3] == ["staging_changed", "dbt_build", "dbt_foundations"] and first == 3
     assert last < ended.index("dbt_mart_tests") < ended.index("dbt_results")
     assert ended[-2:] == ["dbt_results", "dq_report"]
+    # dbt ran once, in one process (build, freshness, docs): no task but dbt_build started it
+    log = airflow_run["logs"]["dags test build_marts"]
+    assert log.count("running dbt build") == 1 and "running /" not in log
 
 
-def test_dbt_artifacts_kept_per_run(airflow_run, marts_run_dir, dbt_manifest) -> None:
-    ended = _ended_tasks(airflow_run["logs"]["dags test build_marts"])
-    dbt_tasks = {task for task in ended if task.startswith("dbt")} - {"dbt_results"}
-    # One run_results.json per dbt task, and all their results merged for the run.
-    kept = {path.parent.name for path in (marts_run_dir / "nodes").glob("*/run_results.json")}
-    assert kept == dbt_tasks
-    results = json.loads((marts_run_dir / "run_results.json").read_text())["results"]
-    assert {r["status"] for r in results} <= {"success", "pass", "warn"}
-    ran = {r["unique_id"] for r in results}
+def test_dbt_artifacts_kept_per_run(marts_run_dir, dbt_manifest) -> None:
+    # The build's results, merged with no re-run: every node of the project, passed.
+    results = json.loads((marts_run_dir / "run_results.json").read_text())
+    assert [i["artifact"] for i in results["invocations"]] == ["build/run_results.json"]
+    assert {r["status"] for r in results["results"]} <= {"success", "pass", "warn", "no-op"}
+    ran = {r["unique_id"] for r in results["results"]}
     models = {u for u, n in dbt_manifest["nodes"].items() if n["resource_type"] == "model"}
     assert models <= ran
     assert (marts_run_dir / "freshness" / "sources.json").is_file()  # dbt source freshness
 
 
+def _ledger(airflow_run, run_id: str) -> dict[str, dict[str, bool]]:
+    """The dbt rows of a run in audit.dq_results: suite → check → success."""
+    engine = sa.create_engine(airflow_run["warehouse"])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select suite, check_name, success from audit.dq_results"
+                " where source = 'dbt' and load_id = :run_id"
+            ),
+            {"run_id": run_id},
+        ).all()
+    engine.dispose()
+    ledger: dict[str, dict[str, bool]] = {}
+    for suite, check, success in rows:
+        ledger.setdefault(suite, {})[check] = success
+    return ledger
+
+
 def test_dbt_results_in_the_ledger(airflow_run, marts_run_dir) -> None:
     results = json.loads((marts_run_dir / "run_results.json").read_text())["results"]
     tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
-    engine = sa.create_engine(airflow_run["warehouse"])
-    with engine.connect() as conn:
-        suites = dict(
-            conn.execute(
-                sa.text(
-                    "select suite, count(*) from audit.dq_results"
-                    " where source = 'dbt' group by suite"
-                )
-            ).all()
-        )
-    engine.dispose()
-    assert suites.get("dbt_tests") == len(tests) > 0
-    assert suites.get("dbt_source_freshness", 0) >= 1
+    ledger = _ledger(airflow_run, airflow_run["marts"]["run_id"])
+    assert len(ledger["dbt_tests"]) == len(tests) > 0
+    assert len(ledger.get("dbt_source_freshness", {})) >= 1
 
 
 def test_dbt_docs_published_beside_the_report(airflow_run) -> None:
@@ -163,3 +223,76 @@ def test_warehouse_holds_both_sources_and_a_mart(airflow_run) -> None:
 
 def test_dq_report_written(airflow_run) -> None:
     assert (airflow_run["root"] / "reports" / "dq" / "index.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def unchanged_run(airflow_run) -> dict[str, object]:
+    """The marts DAG again, nothing loaded since: the same staging, the same project."""
+    return _marts_run(airflow_run["env"])
+
+
+def test_nothing_new_ends_the_marts_dag_at_once(airflow_run, unchanged_run) -> None:
+    states = unchanged_run["states"]
+    assert states.pop("staging_changed") == "success"
+    assert set(states.values()) == {"skipped"}
+    assert (
+        "staging and the dbt project unchanged since the last full build" in (unchanged_run["log"])
+    )
+    assert not _run_dir(airflow_run, unchanged_run["run_id"]).exists()  # dbt never ran
+
+
+@pytest.fixture(scope="module")
+def broken_run(airflow_run, unchanged_run, tmp_path_factory) -> dict[str, object]:
+    """The marts DAG on a copy of the dbt project (so: changed) where a test of one mart fails."""
+    project = tmp_path_factory.mktemp("broken") / "dbt"
+    shutil.copytree(REPO_DIR / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "tests" / f"assert_{BROKEN_MART}_breakable.sql").write_text(BREAKABLE_TEST)
+    env = {**airflow_run["env"], "DEVFIN_DBT_PROJECT_DIR": str(project)}
+    subprocess.run([DEVFIN, "dbt-manifest"], env=env, capture_output=True, check=True)
+    run = _marts_run({**env, "DEVFIN_TEST_BREAK_MART": BROKEN_MART}, check=False)
+    return {**run, "env": env}
+
+
+def test_a_failing_mart_test_fails_that_marts_task_alone(
+    airflow_run, broken_run, dbt_manifest
+) -> None:
+    states = broken_run["states"]
+    assert states[f"dbt.{BROKEN_MART}"] == "failed"
+    others = [f"dbt.{name}" for name in _marts(dbt_manifest) if name != BROKEN_MART]
+    for task_id in ("staging_changed", "dbt_build", "dbt_foundations", "dbt_mart_tests", *others):
+        assert states[task_id] == "success", task_id
+    # The ledger records the failure, and the run fails without its report.
+    assert states["dbt_results"] == "failed"
+    assert states["dq_report"] == "upstream_failed"
+    ledger = _ledger(airflow_run, broken_run["run_id"])
+    assert ledger["dbt_tests"][f"assert_{BROKEN_MART}_breakable"] is False
+    assert sum(ledger["dbt_tests"].values()) == len(ledger["dbt_tests"]) - 1
+    # The failing mart's task says which test failed and how, in the run log.
+    assert f"test assert_{BROKEN_MART}_breakable: fail" in broken_run["log"]
+    assert "broken on purpose" in broken_run["log"]  # its compiled SQL
+
+
+def test_a_failed_marts_task_run_again_rebuilds_that_mart_alone(airflow_run, broken_run) -> None:
+    """The mart fixed (the variable unset), its task run again (`airflow tasks test`: as when
+    cleared in the UI) rebuilds and retests that mart alone; dbt_results then records it."""
+    run_id, env = broken_run["run_id"], broken_run["env"]
+    task_id = f"dbt.{BROKEN_MART}"
+    log = _airflow(env, "tasks", "test", "build_marts", task_id, run_id)
+    assert "building its" in log and "nodes again, alone" in log
+    run_dir = _run_dir(airflow_run, run_id)
+    rerun = json.loads((run_dir / "nodes" / task_id / "run_results.json").read_text())
+    built = {r["unique_id"].split(".")[0] for r in rerun["results"]}
+    assert built == {"model", "test"}
+    assert [r["unique_id"] for r in rerun["results"] if r["unique_id"].startswith("model.")] == [
+        f"model.devfin.{BROKEN_MART}"
+    ]
+    assert {r["status"] for r in rerun["results"]} <= {"success", "pass"}
+    assert not [
+        p for p in (run_dir / "nodes").glob("*/run_results.json") if p.parent.name != task_id
+    ]
+
+    _airflow(env, "tasks", "test", "build_marts", "dbt_results", run_id)
+    ledger = _ledger(airflow_run, run_id)
+    assert all(ledger["dbt_tests"].values())
+    # Every node passed: the build is the last full build again; nothing new, nothing to build.
+    assert _marts_run(env)["states"]["dbt_build"] == "skipped"

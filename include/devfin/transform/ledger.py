@@ -1,18 +1,21 @@
-"""The close of a dbt run: its artifacts merged, `dbt source freshness` and `dbt docs generate`
-run, its tests and source freshness written into `audit.dq_results`, its docs published.
+"""The close of a dbt run: `dbt source freshness` and `dbt docs generate` after its build, its
+results merged, its tests and source freshness written into `audit.dq_results`, its docs
+published.
 
 A run keeps its dbt artifacts under `Settings.dbt_run_dir(run_id)`:
 
-    nodes/<task>/run_results.json  one per dbt invocation of the marts DAG (a model, seed, test)
-    build/                         the target of `devfin`'s one-process `dbt build`
-    run_results.json               every node result of the run, merged
+    build/                         the target of the run's one `dbt build` of the project
+    build.json                     that build's stamp and exit codes (`transform.marts`)
+    nodes/<task>/run_results.json  a marts DAG task's re-run of its own nodes (`transform.watch`)
+    run_results.json               every node result of the run, merged: a re-run's in place
+                                   of the build's
     freshness/                     `dbt source freshness` (sources.json)
     target/                        `dbt docs generate` (index.html, catalog.json, manifest.json),
                                    published to `<report dir>/dq/dbt/`
 
 Each target folder starts from the saved parse of the project (`seed_partial_parse`), and the
-commands closing a run share one child process (`run_dbt_session`): dbt's start-up and parse
-are paid once, not per command.
+build and the commands closing it share one child process (`run_dbt_session`): dbt's start-up
+and parse are paid once, not per command.
 """
 
 from __future__ import annotations
@@ -25,64 +28,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from devfin.extract.fetching import utc_now
-from devfin.load.locking import warehouse_lock
-from devfin.paths import path_component
 from devfin.settings import Settings
-from devfin.transform.dbt import FAILED, DbtError, DbtStep, failure_summary, run_dbt_session
+from devfin.transform.dbt import FAILED, DbtError, DbtStep, failure_summary
 from devfin.transform.docs import publish_docs
 from devfin.transform.manifest import seed_partial_parse
 
 log = logging.getLogger(__name__)
 
 
-def keep_node_artifacts(project_dir: Path, run_id: str, task_id: str, settings: Settings) -> Path:
-    """Keep what one dbt invocation of the marts DAG wrote (`target/run_results.json`, its log)
-    in the run's folder; the invocation's own project copy is about to be deleted."""
-    kept = settings.dbt_run_dir(run_id) / "nodes" / path_component(task_id)
-    kept.mkdir(parents=True, exist_ok=True)
-    for relative in ("target/run_results.json", "logs/dbt.log"):
-        if (project_dir / relative).exists():
-            shutil.copyfile(project_dir / relative, kept / Path(relative).name)
-    return kept
-
-
-def record_dbt_run(
-    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
-) -> dict[str, int]:
-    """Close a dbt run: merge the results of its invocations into `run_results.json`, run
-    `dbt source freshness` and `dbt docs generate` (one child process), write every dbt test
-    and freshness result into `audit.dq_results` (source `dbt`) beside the GX checks, and
-    publish the docs.
-
-    Returns the marts and their row counts; when a node failed, raises DbtError after the
-    ledger is written, so "what failed in run X" is answered either way.
-    """
-    from devfin.load.warehouse import ensure_warehouse
-
-    with warehouse_lock(settings, f"record the dbt run {load_id}"):
-        ensure_warehouse(settings)  # dbt below reads the warehouse; its schema must exist
-        steps = closing_steps(settings, settings.dbt_run_dir(load_id), docs=True)
-        return record_closed_run(load_id, settings, clock, run_dbt_session(settings, *steps))
-
-
-def closing_steps(
-    settings: Settings, run_dir: Path, docs: bool, compiled: Path | None = None
-) -> list[DbtStep]:
-    """`dbt source freshness` into `freshness/`, then (with `docs`) `dbt docs generate` into
-    `target/`, each folder started from the saved parse. With `compiled`, the manifest of a
-    build earlier in the same session, the docs reuse it instead of compiling again."""
+def closing_steps(settings: Settings, run_dir: Path, docs_from: Path | None) -> list[DbtStep]:
+    """`dbt source freshness` into `freshness/`, then (with `docs_from`, the compiled manifest of
+    the build earlier in the same session) `dbt docs generate` into `target/`, reusing that
+    manifest instead of compiling again; each folder started from the saved parse."""
     steps = [DbtStep(run_dir / "freshness", ("source", "freshness"))]
-    if docs and compiled is not None:
+    if docs_from is not None:
         steps.append(
             DbtStep(
                 run_dir / "target",
                 ("docs", "generate", "--static", "--no-compile"),
-                manifest_from=compiled,
+                manifest_from=docs_from,
             )
         )
-    elif docs:
-        steps.append(DbtStep(run_dir / "target", ("docs", "generate", "--static")))
     for step in steps:
         shutil.rmtree(step.out_dir, ignore_errors=True)
         seed_partial_parse(settings, step.out_dir)
@@ -134,15 +100,20 @@ def record_closed_run(
 
 
 def merge_run_results(run_dir: Path) -> list[dict[str, Any]]:
-    """Every node result of a run (from its DAG tasks, or from one `dbt build`), also written to
-    `<run dir>/run_results.json`."""
-    sources = sorted((run_dir / "nodes").glob("*/run_results.json"))
-    sources += [path for path in [run_dir / "build" / "run_results.json"] if path.exists()]
-    results: list[dict[str, Any]] = []
+    """Every node result of a run: of its build, and of the nodes its marts DAG tasks re-ran
+    since (the latest result of a node wins); also written to `<run dir>/run_results.json`."""
+    sources = [path for path in [run_dir / "build" / "run_results.json"] if path.exists()]
+    sources += sorted((run_dir / "nodes").glob("*/run_results.json"))
+    artifacts = sorted(
+        ((path, json.loads(path.read_text())) for path in sources),
+        key=lambda pair: pair[1].get("metadata", {}).get("generated_at", ""),
+    )
+    latest: dict[str, dict[str, Any]] = {}
     invocations = []
-    for path in sources:
-        artifact = json.loads(path.read_text())
-        results.extend(artifact.get("results", []))
+    for path, artifact in artifacts:
+        for result in artifact.get("results", []):
+            latest.pop(result["unique_id"], None)  # a re-run's result goes last, as it ran
+            latest[result["unique_id"]] = result
         invocations.append(
             {
                 "artifact": str(path.relative_to(run_dir)),
@@ -151,6 +122,7 @@ def merge_run_results(run_dir: Path) -> list[dict[str, Any]]:
                 "elapsed_time": artifact.get("elapsed_time"),
             }
         )
+    results = list(latest.values())
     merged = {"invocations": invocations, "results": results}
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "run_results.json").write_text(json.dumps(merged, indent=1, default=str))

@@ -1,8 +1,12 @@
-"""The marts: `dbt build` of the whole project in one process (`build_marts`, skipped when
-neither staging nor the project changed), and the marts DAG's own dbt invocations (`DAG_STEPS`).
+"""The marts: one `dbt build` of the whole project, skipped when neither staging nor the project
+changed since the last full build on the warehouse (`FULL_BUILD_STAMP`), then its ledger.
+
+`build_marts` does it all in one process (`devfin run`, `devfin reparse`); the marts DAG does the
+same in steps: `staging_changed` (`marts_unchanged`), `dbt_build` (`build_project`), a task per
+mart and the rest of the build's nodes (`transform.watch`), `dbt_results` (`record_build`).
 
 How dbt is run is `transform.dbt`; the manifest the marts DAG is drawn from `transform.manifest`;
-a run's artifacts and ledger `transform.ledger`; the published docs `transform.docs`.
+a run's artifacts and ledger rows `transform.ledger`; the published docs `transform.docs`.
 """
 
 from __future__ import annotations
@@ -12,32 +16,62 @@ import json
 import logging
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from devfin.extract.fetching import utc_now
 from devfin.load.locking import warehouse_lock
 from devfin.settings import Settings
-from devfin.transform.dbt import (
-    FAILED,
-    DbtError,
-    DbtStep,
-    failure_summary,
-    run_dbt,
-    run_dbt_session,
-)
+from devfin.transform.dbt import DbtError, DbtStep, run_dbt_session
 from devfin.transform.docs import DOCS_FINGERPRINT, docs_dir
 from devfin.transform.ledger import closing_steps, record_closed_run
 from devfin.transform.manifest import project_fingerprint, seed_partial_parse
 
 log = logging.getLogger(__name__)
 
+FULL_BUILD_STAMP = "full-build.json"  # under <data dir>/dbt/: what the last full build built from
+BUILD_RECORD = "build.json"  # in a run's dbt folder: the build's stamp and dbt's exit codes
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build of the marts has to do, judged from the stamp of the last full build."""
+
+    stamp: dict[str, Any]  # the project, the warehouse and the staging tables as they are now
+    unchanged: bool  # all three as at the last full build: every mart would come out the same
+    unit_tests: bool  # the project changed since the last full build (they test the SQL only)
+    docs: bool  # the project changed since the published docs were generated
+
+
+def plan_build(settings: Settings) -> BuildPlan:
+    """The plan of a build now; opens the warehouse (hold `warehouse_lock` across plan and build,
+    so staging cannot change in between)."""
+    from devfin.load.warehouse import open_warehouse
+
+    with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
+        stamp = {
+            "project": project_fingerprint(settings),
+            "warehouse": hashlib.sha256(settings.warehouse_url.encode()).hexdigest()[:16],
+            "staging": staging_state(engine),
+        }
+    path = _stamp_path(settings)
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    published = docs_dir(settings) / DOCS_FINGERPRINT
+    return BuildPlan(
+        stamp=stamp,
+        unchanged=previous == stamp,
+        unit_tests=previous.get("project") != stamp["project"],
+        docs=not (published.exists() and published.read_text() == stamp["project"]),
+    )
+
 
 def build_marts(
     load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> dict[str, int]:
-    """`dbt build` the project in one invocation, then what `record_dbt_run` does: the
-    one-process way (`devfin run`, `devfin reparse`) to what the marts DAG does task by task.
+    """`dbt build` the project in one invocation, then `record_build`: the one-process way
+    (`devfin run`, `devfin reparse`) to what the marts DAG does task by task.
 
     When neither the staging tables nor the project changed since the last full build on this
     warehouse (`FULL_BUILD_STAMP`), nothing is built: every mart would come out the same, and
@@ -48,52 +82,96 @@ def build_marts(
     """
     # One turn on the warehouse for the whole build: its stamp, dbt, the ledger.
     with warehouse_lock(settings, f"build the marts of run {load_id}"):
-        return _build_marts(load_id, settings, clock)
-
-
-def _build_marts(load_id: str, settings: Settings, clock: Callable[[], datetime]) -> dict[str, int]:
-    from devfin.load.warehouse import open_warehouse
-
-    with open_warehouse(settings) as engine:  # the staging tables dbt reads must exist
-        stamp = {
-            "project": project_fingerprint(settings),
-            "warehouse": hashlib.sha256(settings.warehouse_url.encode()).hexdigest()[:16],
-            "staging": staging_state(engine),
-        }
-    stamp_path = settings.data_dir / "dbt" / FULL_BUILD_STAMP
-    previous = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
-    unchanged = previous == stamp
-    # dbt's unit tests test the SQL, not the data: run once per version of the project.
-    same_project = previous.get("project") == stamp["project"]
-    published = docs_dir(settings) / DOCS_FINGERPRINT
-    docs = not (published.exists() and published.read_text() == stamp["project"])
-    run_dir = settings.dbt_run_dir(load_id)
-    build_dir = run_dir / "build"
-    shutil.rmtree(build_dir, ignore_errors=True)
-    closing = closing_steps(
-        settings, run_dir, docs=docs and not unchanged, compiled=build_dir / "manifest.json"
-    )
-    if unchanged:
+        plan = plan_build(settings)
+        if not plan.unchanged:
+            _build(load_id, settings, plan)
+            return record_build(load_id, settings, clock)
         log.info("staging and the dbt project unchanged since the last full build: no mart to"
                  " rebuild; checking source freshness")  # fmt: skip
+        run_dir = settings.dbt_run_dir(load_id)
+        shutil.rmtree(run_dir / "build", ignore_errors=True)
+        closing = closing_steps(settings, run_dir, docs_from=None)
         return record_closed_run(
             load_id, settings, clock, run_dbt_session(settings, *closing), built=False
         )
+
+
+def marts_unchanged(settings: Settings) -> bool:
+    """Whether the marts DAG has nothing to build (see `build_marts`), said in the log."""
+    plan = plan_build(settings)
+    if plan.unchanged:
+        log.info(
+            "staging and the dbt project unchanged since the last full build on this warehouse"
+            " (%s): every mart would come out the same; nothing to build",
+            _stamp_path(settings),
+        )
+    else:
+        log.info("staging or the dbt project changed since the last full build: building")
+    return plan.unchanged
+
+
+def build_project(load_id: str, settings: Settings) -> dict[str, int]:
+    """The marts DAG's one `dbt build` of the whole project, with source freshness and (when
+    the project changed) the docs in the same dbt process; returns how many nodes ended in each
+    status. A node that failed fails its own task (`transform.watch`), not this one: this
+    raises DbtError only when dbt left no results."""
+    with warehouse_lock(settings, f"dbt build of run {load_id}"):
+        _build(load_id, settings, plan_build(settings))
+    results = json.loads((settings.dbt_run_dir(load_id) / "build" / "run_results.json").read_text())
+    counts: dict[str, int] = {}
+    for result in results["results"]:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    log.info("dbt build: %s", ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    return counts
+
+
+def _build(load_id: str, settings: Settings, plan: BuildPlan) -> None:
+    """`dbt build` into `<run dir>/build/`, `dbt source freshness` and (with `plan.docs`) `dbt
+    docs generate` after it in the same process; their exit codes and the plan's stamp go to
+    `<run dir>/build.json` for `record_build`. Whatever an earlier build of the run left (its
+    results, the re-runs of its nodes) goes first."""
+    run_dir = settings.dbt_run_dir(load_id)
+    build_dir = run_dir / "build"
+    for stale in (build_dir, run_dir / "nodes"):
+        shutil.rmtree(stale, ignore_errors=True)
+    (run_dir / BUILD_RECORD).unlink(missing_ok=True)
+    # The warehouse is about to change: no stamp vouches for it until a build passes.
+    _stamp_path(settings).unlink(missing_ok=True)
     seed_partial_parse(settings, build_dir)
     build = DbtStep(
         build_dir,
-        ("build", "--exclude-resource-type", "unit_test") if same_project else ("build",),
+        ("build",) if plan.unit_tests else ("build", "--exclude-resource-type", "unit_test"),
     )
-    build_code, *closing_codes = run_dbt_session(settings, build, *closing)
-    if build_code != 0 and not (build_dir / "run_results.json").exists():
-        raise DbtError(f"dbt build failed (exit {build_code}): see {build_dir / 'logs'}")
-    stamp_path.unlink(missing_ok=True)
-    marts = record_closed_run(load_id, settings, clock, closing_codes)
-    stamp_path.write_text(json.dumps(stamp))  # a full build that passed vouches for every mart
+    closing = closing_steps(
+        settings, run_dir, docs_from=build_dir / "manifest.json" if plan.docs else None
+    )
+    codes = run_dbt_session(settings, build, *closing)
+    if not (build_dir / "run_results.json").exists():
+        raise DbtError(f"dbt build failed (exit {codes[0]}): see {build_dir / 'logs'}")
+    (run_dir / BUILD_RECORD).write_text(json.dumps({"stamp": plan.stamp, "codes": codes}))
+
+
+def record_build(
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """Close a build: its ledger and docs (`ledger.record_closed_run`), with the results of the
+    nodes re-run since in place of the build's own; when every node passed, the build's stamp
+    becomes the last full build's. Returns the marts and their row counts; raises DbtError
+    naming the failed nodes (after writing the ledger)."""
+    run_dir = settings.dbt_run_dir(load_id)
+    record_path = run_dir / BUILD_RECORD
+    if not record_path.exists():
+        raise DbtError(f"run {load_id} has no dbt build to record (see its dbt_build task)")
+    record = json.loads(record_path.read_text())
+    with warehouse_lock(settings, f"record the dbt run {load_id}"):
+        marts = record_closed_run(load_id, settings, clock, record["codes"][1:])
+        # every node passed: the marts are those of the staging the build read
+        _stamp_path(settings).write_text(json.dumps(record["stamp"]))
     return marts
 
 
-FULL_BUILD_STAMP = "full-build.json"
+def _stamp_path(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / FULL_BUILD_STAMP
 
 
 def staging_state(engine: Any) -> dict[str, list[Any]]:
@@ -113,39 +191,3 @@ def staging_state(engine: Any) -> dict[str, list[Any]]:
             ]
             for name, table in sorted(STAGING_TABLES.items())
         }
-
-
-# The marts DAG around its one task per mart (Cosmos): one dbt invocation builds the layers
-# under the marts (seeds, staging views, intermediate tables) with their tests; one runs, after all
-# marts are built, the tests of the marts (those spanning several models among them).
-MARTS_PATH = "path:models/marts"
-DAG_STEPS: dict[str, tuple[str, ...]] = {
-    "dbt_foundations": ("build", "--exclude", MARTS_PATH),
-    "dbt_mart_tests": ("test", "--select", MARTS_PATH),
-}
-
-
-def run_dag_step(step: str, load_id: str, settings: Settings) -> None:
-    """One of the marts DAG's own dbt invocations (`DAG_STEPS`), its artifacts kept with the
-    run's; raises DbtError naming the failed nodes."""
-    with warehouse_lock(settings, f"dbt {step} of run {load_id}"):
-        _run_dag_step(step, load_id, settings)
-
-
-def _run_dag_step(step: str, load_id: str, settings: Settings) -> None:
-    from devfin.load.warehouse import ensure_warehouse
-
-    ensure_warehouse(settings)  # the staging tables dbt reads from must exist before any load
-    out_dir = settings.dbt_run_dir(load_id) / "nodes" / step
-    shutil.rmtree(out_dir, ignore_errors=True)
-    completed = run_dbt(settings, out_dir, *DAG_STEPS[step])
-    if completed.returncode == 0:
-        return
-    results = out_dir / "run_results.json"
-    failed = []
-    if results.exists():
-        failed = [r for r in json.loads(results.read_text())["results"] if r["status"] in FAILED]
-    detail = failure_summary(failed, out_dir) if failed else completed.stderr[-2000:]
-    raise DbtError(
-        f"dbt {' '.join(DAG_STEPS[step])} failed (exit {completed.returncode}): {detail}"
-    )
