@@ -324,6 +324,8 @@ def _rows_named(result: Any, frame: Any) -> dict[str, Any] | None:
     columns = list(dict.fromkeys(_domain_columns(result.expectation_config.kwargs) + SHEET_KEY))
     values = {c: frame[c].take(rows).tolist() for c in columns if c in frame}
     named = [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+    # The docs list each unexpected value with its rows: the values alone, again, are not shown.
+    detail = {k: v for k, v in detail.items() if k != "unexpected_list"}
     return {
         **detail,
         "unexpected_index_column_names": SHEET_KEY,
