@@ -9,8 +9,9 @@ the parsed sheets there for the next run, so two versions of the code are timed 
 sheets). Then for each N, `--repeat` times, runs `pipeline.validate_sheets` on the first N/2
 parsed sheets of each source, in a process forked from this one as an Airflow worker runs the
 task, and prints its wall seconds, and within them: the Validator's set-up, the validation
-frames (`staging_frames` + `derive`), GX's `check` of every batch, `results()` (the merge and
-the Data Docs), and the task process's peak memory. The best of the repeats is printed last.
+frames (`staging_frames` + `derive`), `check` of every batch and `results()` (GX runs in
+either, as its batches fill; the merge and the Data Docs in `results`); the task process's CPU seconds (less moved than wall seconds by whatever else
+runs on the machine) and its peak memory. The best of the repeats is printed last.
 `--profile` runs the stage once per source and N in this process under cProfile instead and
 prints its top functions.
 """
@@ -158,10 +159,11 @@ def validate(settings: Settings, source: str, load_id: str) -> dict[str, Any]:
     """The validate stage, timed part by part (in the process it runs in)."""
     timed = Timed()
     timed.install()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     counts = pipeline.validate_sheets(source, load_id, settings)
-    total = time.perf_counter() - started
-    return {"total": total, "parts": dict(timed.seconds), "batches": timed.batches, **counts}
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"total": total, "cpu": cpu, "parts": dict(timed.seconds), "batches": timed.batches,
+            **counts}  # fmt: skip
 
 
 def in_task_process(call: Callable[[], Any]) -> tuple[Any, float]:
@@ -225,6 +227,7 @@ def main() -> None:
         print(f"batches of {settings.stream_batch_size:,} sheets", flush=True)
         for size in sizes:
             best: dict[str, dict[str, Any]] = {}
+            cpu: dict[str, list[float]] = defaultdict(list)
             for turn in range(1 if args.profile else args.repeat):
                 load_id = f"bench-{size}-{turn}"
                 counts = {
@@ -239,9 +242,11 @@ def main() -> None:
                         lambda s=source, i=load_id: validate(settings, s, i)
                     )
                     result["peak"] = peak
+                    cpu[source].append(result["cpu"])
                     parts = ", ".join(f"{p} {result['parts'].get(p, 0.0):.2f}" for p in PARTS)
                     print(
                         f"    {source:<8} {counts[source]:6,} sheets {result['total']:7.2f} s"
+                        f" (CPU {result['cpu']:.2f} s)"
                         f" ({parts}; {result['batches']} batches)"
                         f" {counts[source] / result['total']:8,.0f} sheets/s,"
                         f" task process {peak:5,.0f} MiB;"
@@ -258,7 +263,8 @@ def main() -> None:
                 print(
                     f"  best of {args.repeat}, {size:,} sheets: "
                     + ", ".join(f"{s} {r['total']:.2f} s" for s, r in best.items())
-                    + f"; validate in all {total:.2f} s, {size / total:,.0f} sheets/s;"
+                    + f"; validate in all {total:.2f} s, {size / total:,.0f} sheets/s"
+                    f" (CPU {sum(min(c) for c in cpu.values()):.2f} s, best of each);"
                     f" largest task process {max(r['peak'] for r in best.values()):,.0f} MiB",
                     flush=True,
                 )
