@@ -10,8 +10,9 @@ sheets). Then for each N, `--repeat` times, runs `pipeline.validate_sheets` on t
 parsed sheets of each source, in a process forked from this one as an Airflow worker runs the
 task, and prints its wall seconds, and within them: the Validator's set-up, the validation
 frames (`staging_frames` + `derive`), `check` of every batch and `results()` (GX runs in
-either, as its batches fill; the merge and the Data Docs in `results`); the task process's CPU seconds (less moved than wall seconds by whatever else
-runs on the machine) and its peak memory. The best of the repeats is printed last.
+either, as its batches fill; the merge and the Data Docs in `results`); the task process's
+CPU seconds (less moved than wall seconds by whatever else runs on the machine) and its peak
+memory. The best of the repeats is printed last.
 `--profile` runs the stage once per source and N in this process under cProfile instead and
 prints its top functions.
 """
