@@ -120,3 +120,109 @@ def test_a_check_that_raises_is_a_failure_with_its_message() -> None:
     }
     assert _exception_message(nested) == "bad comparison"
     assert _exception_message({"raised_exception": False, "exception_message": None}) is None
+
+
+def _projects(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """adb_projects rows of (sheet id, project number), each its own sheet version."""
+    return pd.DataFrame(
+        {
+            "sheet_id": [sheet_id for sheet_id, _ in rows],
+            "sheet_version": [f"v-{sheet_id}" for sheet_id, _ in rows],
+            "project_number": [number for _, number in rows],
+            "title": ["a title"] * len(rows),
+        }
+    )
+
+
+NUMBER_SUITE = {
+    "adb_projects": {
+        "name": "adb_projects",
+        "expectations": [
+            {
+                "type": "expect_column_values_to_match_regex",
+                "kwargs": {"column": "project_number", "regex": r"^\d{5}-\d{3}$"},
+                "meta": {"check": "project number is NNNNN-NNN", "severity": "critical"},
+            }
+        ],
+    }
+}
+
+
+def test_a_failing_critical_check_names_every_failing_sheet_across_gx_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GX checks the stage's batches in batches of its own (GX_BATCH_ROWS): however they fall,
+    the merged result names every failing sheet, counts every row, and keeps the first
+    MAX_SAMPLES unexpected values in the order of the sheets."""
+    from devfin.quality import validation
+
+    batches = [
+        _projects([(f"b{b}-{i}", "54037-001" if i % 3 else f"bad-{b}-{i}") for i in range(30)])
+        for b in range(3)
+    ]
+    failing = sorted((f"b{b}-{i}", f"v-b{b}-{i}") for b in range(3) for i in range(0, 30, 3))
+    results = {}
+    for rows in (1, 45, 10**9):  # GX on every batch, on two at a time, on all at once
+        monkeypatch.setattr(validation, "GX_BATCH_ROWS", rows)
+        validator = validation.Validator(NUMBER_SUITE)
+        for frame in batches:
+            validator.check({"adb_projects": frame})
+        (results[rows],) = validator.results()
+    result = results[1]
+    assert results[45] == result == results[10**9]
+    assert (result.success, result.element_count, result.unexpected_count) == (False, 90, 30)
+    assert result.failing_sheets == failing
+    assert result.sample_values == [f"bad-{b}-{i}" for b in range(3) for i in range(0, 30, 3)][:20]
+    assert list(critical_failures([result])) == failing
+
+
+def test_gx_gets_the_columns_the_suite_reads() -> None:
+    """A suite's frame is narrowed to the columns its expectations and their row conditions
+    read, and the sheet key; a suite with an expectation of the whole table gets every column."""
+    from devfin.quality.validation import columns_read
+
+    suite = load_suites(REPO_DIR / "expectations")["adb_disbursements"]
+    read = columns_read(suite)
+    assert read is not None
+    assert {"sheet_id", "sheet_version", "position", "as_of_date", "amount"} <= read
+    assert {"check_as_of_date_unread", "check_latest_possible_date"} <= read  # conditions
+    assert "source_url" not in read
+    table = {
+        "type": "expect_table_row_count_to_be_between",
+        "kwargs": {"min_value": 1},
+        "meta": {"check": "rows", "severity": "warning"},
+    }
+    assert columns_read({**suite, "expectations": [*suite["expectations"], table]}) is None
+
+
+def test_a_table_expectation_still_sees_the_whole_table() -> None:
+    frame = _projects([("a", "54037-001"), ("b", "54037-002")]).assign(extra=[1, 2])
+    suite = {
+        "name": "adb_projects",
+        "expectations": [
+            {
+                "type": "expect_table_column_count_to_equal",
+                "kwargs": {"value": 5},
+                "meta": {"check": "five columns", "severity": "warning"},
+            }
+        ],
+    }
+    (result,) = validate_tables({"adb_projects": frame}, {"adb_projects": suite})
+    assert result.success and result.message is None
+
+
+def test_the_data_docs_name_each_unexpected_sheet_and_escape_its_value(tmp_path: Path) -> None:
+    """The Data Docs show an unexpected value with the sheets that hold it, HTML-escaped once
+    (GX writes values into its pages as HTML), under the Content-Security-Policy."""
+    from devfin import csp
+
+    script = "<script>alert(1)</script>"
+    frame = _projects([("54037-001", "54037-001"), ("54037-002", script)])
+    results = validate_tables({"adb_projects": frame}, NUMBER_SUITE, tmp_path / "gx", "run-1")
+    assert results[0].sample_values == [script]  # the ledger keeps the value as it is
+    (page,) = (tmp_path / "gx" / "validations").rglob("*.html")
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "&amp;lt;" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "54037-002" in text and "v-54037-002" in text  # the sheet and its version
+    assert csp.meta(csp.DATA_DOCS) in text
