@@ -175,9 +175,9 @@ class Environment(BaseSettings):
     stream_batch_size: PositiveInt = Field(
         2500,
         validation_alias="DEVFIN_STREAM_BATCH_SIZE",
-        description="sheets validated and loaded at a time: memory stays flat however big a run; "
-        "smaller batches use less memory, each costs the GX suites a fixed 1 s (CDIA) to 3.5 s "
-        "(ADB)",
+        description="sheets read, checked and loaded at a time: memory stays flat however big "
+        "a run; GX checks the batches' frames together up to 250,000 rows (its cost is mostly "
+        "per expectation), the load writes a batch at a time",
     )
     # Used by warehouse.StagingSpool while a load inserts its staging rows.
     duckdb_load_memory_limit: MemorySize = Field(
