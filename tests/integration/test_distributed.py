@@ -3,11 +3,12 @@
 ingest runs spread over both workers, their Assets schedule the marts DAG, and the warehouse ends
 up as the single-process run leaves it.
 
-The marts DAG is 21 Airflow tasks, each a dbt process; the two ingest runs may schedule it twice,
-which on a 2-core machine would add minutes to a suite kept under 15. So by default the test
-waits for the ingest runs and for the marts run their Assets scheduled to have run dbt tasks on
-the workers, and compares staging; with DEVFIN_TEST_DISTRIBUTED_MARTS=1 it waits for every marts
-run to succeed and compares the marts too.
+The marts DAG is one dbt build, then a task per mart reading its results; the two ingest runs
+may schedule it twice (the second run ends at its first task when the first built both sources'
+staging). By default the test waits for the ingest runs and for the marts run their Assets
+scheduled to have run mart tasks on the workers, and compares staging; with
+DEVFIN_TEST_DISTRIBUTED_MARTS=1 it waits for every marts run to succeed and compares the marts
+too.
 """
 
 from __future__ import annotations
@@ -367,9 +368,18 @@ def test_the_ingest_assets_scheduled_the_marts(distributed_run: DistributedRun) 
 def test_every_marts_run_succeeded(distributed_run: DistributedRun) -> None:
     marts_runs = _runs(distributed_run, "build_marts")
     assert {run[3] for run in marts_runs} == {"success"}, distributed_run.details
-    tasks = [ti for ti in distributed_run.task_instances if ti[0] == "build_marts"]
-    assert {ti[4] for ti in tasks} == {"success"}
-    assert {"dbt_results", "dq_report"} <= {ti[2] for ti in tasks}
+    by_run: dict[str, dict[str, str]] = {}
+    for ti in distributed_run.task_instances:
+        if ti[0] == "build_marts":
+            by_run.setdefault(ti[1], {})[ti[2]] = ti[4]
+    assert any(states["dbt_build"] == "success" for states in by_run.values())
+    for states in by_run.values():
+        if states["dbt_build"] == "success":
+            assert set(states.values()) == {"success"}
+            assert {"dbt_results", "dq_report"} <= states.keys()
+        else:  # scheduled after a run that built the same staging: nothing to build
+            assert states.pop("staging_changed") == "success"
+            assert set(states.values()) == {"skipped"}
 
 
 def test_the_tasks_ran_on_both_workers(distributed_run: DistributedRun) -> None:

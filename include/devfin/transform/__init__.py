@@ -1,2 +1,2 @@
 """The transform stage: dbt runs of the marts, their manifest, their ledger rows and published
-docs."""
+docs, and the marts DAG's tasks answering for the nodes of its one build."""
