@@ -55,8 +55,9 @@ from devfin.transform.watch import FOUNDATIONS, MART_TESTS, MARTS_GROUP, mart_gr
 # only, no connection) when the dbt project changed since the manifest it keeps.
 SETTINGS = load_settings()
 MARTS = mart_graph(dbt_manifest(SETTINGS))
-# Every task of this DAG opens the warehouse: on DuckDB they queue with the ingest DAGs' writers
-# (`make airflow-init` creates the pool); PostgreSQL names no pool.
+# Every task of this DAG may open the warehouse (a mart's task when it rebuilds its mart): on
+# DuckDB they queue with the ingest DAGs' writers (`make airflow-init` creates the pool);
+# PostgreSQL names no pool.
 WAREHOUSE_POOL = DUCKDB_POOL if SETTINGS.warehouse_kind == "duckdb" else None
 
 
@@ -85,7 +86,7 @@ def build_marts() -> None:
 
         try:
             return build_project(run_id, load_settings())
-        except DbtError as error:  # dbt itself failed: it would the same way again
+        except DbtError as error:  # dbt itself failed: it would fail the same way again
             raise AirflowFailException(str(error)) from error
 
     def watcher(task_id: str) -> Any:

@@ -274,7 +274,10 @@ def test_a_failing_mart_test_fails_that_marts_task_alone(
 
 def test_a_failed_marts_task_run_again_rebuilds_that_mart_alone(airflow_run, broken_run) -> None:
     """The mart fixed (the variable unset), its task run again (`airflow tasks test`: as when
-    cleared in the UI) rebuilds and retests that mart alone; dbt_results then records it."""
+    cleared in the UI) rebuilds and retests that mart alone; the run's record then passes."""
+    from devfin.settings import load_settings
+    from devfin.transform.marts import BUILD_RECORD, FULL_BUILD_STAMP, record_build
+
     run_id, env = broken_run["run_id"], broken_run["env"]
     task_id = f"dbt.{BROKEN_MART}"
     log = _airflow(env, "tasks", "test", "build_marts", task_id, run_id)
@@ -287,12 +290,13 @@ def test_a_failed_marts_task_run_again_rebuilds_that_mart_alone(airflow_run, bro
         f"model.devfin.{BROKEN_MART}"
     ]
     assert {r["status"] for r in rerun["results"]} <= {"success", "pass"}
-    assert not [
-        p for p in (run_dir / "nodes").glob("*/run_results.json") if p.parent.name != task_id
-    ]
+    others = [p for p in (run_dir / "nodes").glob("*/run_results.json") if p.parent.name != task_id]
+    assert not others
 
-    _airflow(env, "tasks", "test", "build_marts", "dbt_results", run_id)
-    ledger = _ledger(airflow_run, run_id)
-    assert all(ledger["dbt_tests"].values())
-    # Every node passed: the build is the last full build again; nothing new, nothing to build.
-    assert _marts_run(env)["states"]["dbt_build"] == "skipped"
+    # What dbt_results does when cleared after it: the run's ledger, now passing.
+    settings = load_settings(env)
+    record_build(run_id, settings)
+    assert all(_ledger(airflow_run, run_id)["dbt_tests"].values())
+    # Every node passed: the build is the last full build again (nothing new: nothing to build).
+    stamp = json.loads((settings.data_dir / "dbt" / FULL_BUILD_STAMP).read_text())
+    assert stamp == json.loads((run_dir / BUILD_RECORD).read_text())["stamp"]
