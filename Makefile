@@ -16,11 +16,8 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN := sqlite:///$(CURDIR)/.airflow/airflow.db
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
-# Cosmos, installed though no DAG uses it any more, is loaded as an Airflow plugin: no usage
-# telemetry (no internet), its cache under .airflow/. Room for a cold `dbt parse` should a DAG
-# parse have to make the manifest the marts DAG draws its tasks from.
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
-export AIRFLOW__COSMOS__CACHE_DIR := $(CURDIR)/.airflow/cosmos
+# Room for a cold `dbt parse` should a DAG parse have to make the manifest the marts DAG draws
+# its tasks from.
 export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT := 120
 export DEVFIN_REPO_DIR ?= $(CURDIR)
 ifeq ($(WAREHOUSE),postgres)

@@ -39,8 +39,6 @@ def airflow_env(root: Path, samples: Path, warehouse_url: str | None) -> dict[st
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_DIR / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow' / 'airflow.db'}",
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "airflow" / "cosmos"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "DEVFIN_REPO_DIR": str(REPO_DIR),
         "DEVFIN_WAREHOUSE_URL": warehouse_url or f"duckdb:///{root / 'devfin.duckdb'}",

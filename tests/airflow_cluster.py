@@ -146,7 +146,8 @@ class AirflowCluster:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__FERNET_KEY": TEST_FERNET_KEY,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-            # Parsing the marts DAG (Cosmos) on a busy machine can take longer than the defaults.
+            # Parsing the marts DAG (a `dbt parse` when no manifest is kept) on a busy machine can
+            # take longer than the defaults.
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{metadata}",
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
@@ -164,8 +165,6 @@ class AirflowCluster:
             "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
             "AIRFLOW__SCHEDULER__POOL_METRICS_INTERVAL": "30",
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-            "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos"),
             "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
             **extra,
         }

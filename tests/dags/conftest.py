@@ -10,5 +10,4 @@ _home = tempfile.mkdtemp(prefix="devfin-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _home
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_home}/airflow.db"
-os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 os.environ["DEVFIN_DATA_DIR"] = os.path.join(_home, "data")

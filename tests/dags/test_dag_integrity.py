@@ -136,7 +136,7 @@ def test_marts_dag_builds_once_then_has_a_task_per_mart(dag_bag, dbt_nodes) -> N
         assert "dbt_mart_tests" in task.get_flat_relative_ids(upstream=False), name
     assert "dbt_build" in mart_tests.upstream_task_ids
     assert mart_tests.downstream_task_ids == {"dbt_results", "dq_report"}
-    # No task runs dbt but dbt_build (and a cleared task its own nodes): no Cosmos task left.
+    # No task runs dbt but dbt_build (and a cleared task its own nodes).
     assert {t.task_id for t in marts_dag.tasks} == {
         "staging_changed",
         "dbt_build",

@@ -67,9 +67,6 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_DIR / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow.db'}",
-        # Cosmos is installed (an Airflow plugin), if no DAG uses it: no telemetry, no cache here.
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos"),
         "DEVFIN_REPO_DIR": str(REPO_DIR),
         "DEVFIN_WAREHOUSE_URL": f"duckdb:///{root / 'devfin.duckdb'}",
         "DEVFIN_DATA_DIR": str(root / "data"),
