@@ -94,6 +94,7 @@ bench: install ## the benchmarks in bench/ (figures in bench/README.md)
 	$(BIN)/python bench/load.py 2>&1 | $(EXIT_NOISE)
 	$(BIN)/python bench/pipeline.py 2>&1 | grep -v ': quarantined at parse: ' | $(EXIT_NOISE)
 	$(BIN)/python bench/history.py 2>&1 | $(EXIT_NOISE)
+	$(BIN)/python bench/validate.py 2>&1 | $(EXIT_NOISE)
 	$(BIN)/python bench/airflow_run.py
 
 lock: ## re-resolve requirements.in into the pinned requirements.txt
