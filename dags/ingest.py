@@ -10,10 +10,11 @@ suites in `expectations/`, and loads the sheet versions that pass (and are new) 
 or fails a critical check is quarantined, never dropped.
 
 When the load added sheet versions to staging, `announce_staging` updates the source's Asset,
-which schedules `build_marts` (the marts, their tests and the data-quality report). When it
-added none (every sheet unchanged, quarantined or failed to fetch), no mart would change: the
-Asset is left alone, nothing downstream runs, and `dq_report` rewrites the data-quality report
-so that it shows this run.
+which schedules `build_marts` (the marts, their tests, source freshness and the data-quality
+report). When it added none (every sheet unchanged, quarantined or failed to fetch), no mart
+would change: the Asset is left alone and nothing is built; `source_freshness` still runs `dbt
+source freshness` into the ledger (a source that stopped bringing sheets is flagged), and
+`dq_report` rewrites the data-quality report so that it shows this run.
 
 Each task is one call into `devfin.pipeline`; the stages hand over through files in the run
 directory, so any task can be cleared and re-run. On a DuckDB warehouse, which one process at a
@@ -103,12 +104,19 @@ def build_ingest_dag(source: str) -> object:
         def staging_changed(counts: dict[str, int]) -> str:
             from devfin.pipeline import staging_changed
 
-            return "announce_staging" if staging_changed(source, counts) else "dq_report"
+            return "announce_staging" if staging_changed(source, counts) else "source_freshness"
 
         # The Asset event is this task's success: skipped, it schedules nothing.
         @task(outlets=[Asset(staging_asset_uri(source))])
         def announce_staging(run_id: str | None = None) -> str:
             return f"{source} run {run_id} loaded new sheet versions: the marts are rebuilt"
+
+        @task(pool=WAREHOUSE_POOL)
+        def source_freshness(run_id: str | None = None) -> dict[str, int]:
+            from devfin.pipeline import check_source_freshness
+            from devfin.settings import load_settings
+
+            return check_source_freshness(run_id, load_settings())
 
         @task(pool=WAREHOUSE_POOL)
         def dq_report() -> str:
@@ -119,7 +127,9 @@ def build_ingest_dag(source: str) -> object:
 
         loaded = load()
         fetch.expand(batch=discover()) >> parse() >> validate() >> loaded
-        staging_changed(loaded) >> [announce_staging(), dq_report()]
+        freshness = source_freshness()
+        staging_changed(loaded) >> [announce_staging(), freshness]
+        freshness >> dq_report()
 
     return ingest()
 

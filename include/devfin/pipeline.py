@@ -302,6 +302,14 @@ def build_marts(
     return build(load_id, settings, clock)
 
 
+def check_source_freshness(load_id: str, settings: Settings) -> dict[str, int]:
+    """`dbt source freshness` alone, in the run's ledger: a run that loaded nothing new builds
+    no mart, but a source that stopped bringing sheets must still be flagged."""
+    from devfin.transform.marts import check_source_freshness as check
+
+    return check(load_id, settings)
+
+
 def publish_report(settings: Settings) -> str:
     """Write the static data-quality report; returns its path."""
     from devfin.report import write_dq_report

@@ -74,13 +74,15 @@ def test_ingest_dags_are_fetch_parse_validate_load(dag_bag) -> None:
     for source in ("adb_pds", "cdia"):
         dag = dag_bag.dags.get(f"ingest_{source}")
         order = ["discover", "fetch", "parse", "validate", "load", "staging_changed"]
-        assert set(dag.task_ids) == {*order, "announce_staging", "dq_report"}
+        assert set(dag.task_ids) == {*order, "announce_staging", "source_freshness", "dq_report"}
         for upstream, downstream in itertools.pairwise(order):
             assert downstream in dag.get_task(upstream).downstream_task_ids
-        # A load that added nothing new announces nothing: the report shows its run instead.
+        # A load that added nothing new announces nothing: freshness is checked and the report
+        # shows its run instead.
         branch = dag.get_task("staging_changed")
-        assert branch.downstream_task_ids == {"announce_staging", "dq_report"}
-        assert not dag.get_task("load").outlets and not dag.get_task("dq_report").outlets
+        assert branch.downstream_task_ids == {"announce_staging", "source_freshness"}
+        assert dag.get_task("source_freshness").downstream_task_ids == {"dq_report"}
+        assert not any(dag.get_task(t).outlets for t in ("load", "source_freshness", "dq_report"))
 
 
 def test_marts_dag_is_scheduled_on_both_ingest_assets(dag_bag) -> None:

@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("airflow")
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-# The tasks that open the warehouse: of the ingest DAGs fetch (raw.fetches), load and the
-# report of a run that loaded nothing new; of the marts DAG every one (dbt, its ledger, the report).
-INGEST_WRITERS = {"fetch", "load", "dq_report"}
+# The tasks that open the warehouse: of the ingest DAGs fetch (raw.fetches), load, and the
+# freshness check and report of a run that loaded nothing new; of the marts DAG every one.
+INGEST_WRITERS = {"fetch", "load", "source_freshness", "dq_report"}
 
 
 def _dag_bag(monkeypatch: pytest.MonkeyPatch, warehouse_url: str):

@@ -222,6 +222,39 @@ def test_dq_report_written(airflow_run) -> None:
     assert (airflow_run["root"] / "reports" / "dq" / "index.html").is_file()
 
 
+def test_an_ingest_run_with_nothing_new_schedules_no_marts(airflow_run) -> None:
+    """The same sheets again: nothing loaded, so the Asset is left alone (`announce_staging`
+    skipped), yet source freshness reaches the ledger under the run and the report shows it."""
+    log = _airflow(airflow_run["env"], "dags", "test", "ingest_cdia")
+    engine = sa.create_engine(airflow_run["env"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            sa.text(
+                "select run_id from dag_run where dag_id = 'ingest_cdia'"
+                " order by run_after desc limit 1"
+            )
+        ).scalar_one()
+        states = dict(
+            conn.execute(
+                sa.text(
+                    "select task_id, state from task_instance"
+                    " where dag_id = 'ingest_cdia' and run_id = :run_id"
+                ),
+                {"run_id": run_id},
+            ).all()
+        )
+        events = conn.execute(
+            sa.text("select count(*) from asset_event where source_run_id = :run_id"),
+            {"run_id": run_id},
+        ).scalar_one()
+    engine.dispose()
+    assert states["announce_staging"] == "skipped"
+    assert events == 0
+    assert {states["source_freshness"], states["dq_report"]} == {"success"}
+    assert "cdia: no new sheet version loaded" in log
+    assert _ledger(airflow_run, run_id).get("dbt_source_freshness")
+
+
 @pytest.fixture(scope="module")
 def unchanged_run(airflow_run) -> dict[str, object]:
     """The marts DAG again, nothing loaded since: the same staging, the same project."""

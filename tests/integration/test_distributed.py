@@ -343,6 +343,7 @@ def test_each_ingest_dag_ran_once_and_succeeded(distributed_run: DistributedRun)
         # the run loaded new sheets: it announced them, and the marts DAG writes the report
         assert tasks == {
             *((task, "success") for task in (*ingest, "announce_staging")),
+            ("source_freshness", "skipped"),
             ("dq_report", "skipped"),
         }, distributed_run.details
 

@@ -88,6 +88,16 @@ def build_marts(
             return record_build(load_id, settings, clock)
         log.info("staging and the dbt project unchanged since the last full build: no mart to"
                  " rebuild; checking source freshness")  # fmt: skip
+        return check_source_freshness(load_id, settings, clock)
+
+
+def check_source_freshness(
+    load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> dict[str, int]:
+    """`dbt source freshness` alone, its results in the run's ledger (`audit.dq_results`,
+    source `dbt`): what a run that built nothing still checks, so that a source bringing no new
+    sheet for too long is flagged. Returns the marts and their row counts."""
+    with warehouse_lock(settings, f"dbt source freshness of run {load_id}"):
         run_dir = settings.dbt_run_dir(load_id)
         shutil.rmtree(run_dir / "build", ignore_errors=True)
         closing = closing_steps(settings, run_dir, docs_from=None)
