@@ -35,24 +35,24 @@ def _airflow(env: dict[str, str], *command: str, check: bool = True) -> str:
     return output
 
 
-def _marts_run(env: dict[str, str], check: bool = True) -> dict[str, object]:
-    """One `airflow dags test build_marts`: its log, run id and the state of each task (read
-    from Airflow's metadata database)."""
-    log = _airflow(env, "dags", "test", "build_marts", check=check)
+def _dag_run(env: dict[str, str], dag_id: str, check: bool = True) -> dict[str, object]:
+    """One `airflow dags test` of a DAG: its log, run id and the state of each task (read from
+    Airflow's metadata database)."""
+    log = _airflow(env, "dags", "test", dag_id, check=check)
     engine = sa.create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     with engine.connect() as conn:
         run_id = conn.execute(
             sa.text(
-                "select run_id from dag_run where dag_id = 'build_marts'"
-                " order by run_after desc limit 1"
-            )
+                "select run_id from dag_run where dag_id = :dag_id order by run_after desc limit 1"
+            ),
+            {"dag_id": dag_id},
         ).scalar_one()
         states = conn.execute(
             sa.text(
                 "select task_id, state from task_instance"
-                " where dag_id = 'build_marts' and run_id = :run_id"
+                " where dag_id = :dag_id and run_id = :run_id"
             ),
-            {"run_id": run_id},
+            {"dag_id": dag_id, "run_id": run_id},
         ).all()
     engine.dispose()
     return {"log": log, "run_id": run_id, "states": dict(states)}
@@ -84,7 +84,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) ->
         ["dags", "test", "ingest_cdia"],
     ):
         logs[" ".join(command)] = _airflow(env, *command)
-    marts = _marts_run(env)
+    marts = _dag_run(env, "build_marts")
     logs["dags test build_marts"] = marts["log"]
     return {
         "root": root,
@@ -225,24 +225,10 @@ def test_dq_report_written(airflow_run) -> None:
 def test_an_ingest_run_with_nothing_new_schedules_no_marts(airflow_run) -> None:
     """The same sheets again: nothing loaded, so the Asset is left alone (`announce_staging`
     skipped), yet source freshness reaches the ledger under the run and the report shows it."""
-    log = _airflow(airflow_run["env"], "dags", "test", "ingest_cdia")
+    run = _dag_run(airflow_run["env"], "ingest_cdia")
+    run_id, states = run["run_id"], run["states"]
     engine = sa.create_engine(airflow_run["env"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     with engine.connect() as conn:
-        run_id = conn.execute(
-            sa.text(
-                "select run_id from dag_run where dag_id = 'ingest_cdia'"
-                " order by run_after desc limit 1"
-            )
-        ).scalar_one()
-        states = dict(
-            conn.execute(
-                sa.text(
-                    "select task_id, state from task_instance"
-                    " where dag_id = 'ingest_cdia' and run_id = :run_id"
-                ),
-                {"run_id": run_id},
-            ).all()
-        )
         events = conn.execute(
             sa.text("select count(*) from asset_event where source_run_id = :run_id"),
             {"run_id": run_id},
@@ -251,14 +237,14 @@ def test_an_ingest_run_with_nothing_new_schedules_no_marts(airflow_run) -> None:
     assert states["announce_staging"] == "skipped"
     assert events == 0
     assert {states["source_freshness"], states["dq_report"]} == {"success"}
-    assert "cdia: no new sheet version loaded" in log
+    assert "cdia: no new sheet version loaded" in run["log"]
     assert _ledger(airflow_run, run_id).get("dbt_source_freshness")
 
 
 @pytest.fixture(scope="module")
 def unchanged_run(airflow_run) -> dict[str, object]:
     """The marts DAG again, nothing loaded since: the same staging, the same project."""
-    return _marts_run(airflow_run["env"])
+    return _dag_run(airflow_run["env"], "build_marts")
 
 
 def test_nothing_new_ends_the_marts_dag_at_once(airflow_run, unchanged_run) -> None:
@@ -279,7 +265,7 @@ def broken_run(airflow_run, unchanged_run, tmp_path_factory) -> dict[str, object
     (project / "tests" / f"assert_{BROKEN_MART}_breakable.sql").write_text(BREAKABLE_TEST)
     env = {**airflow_run["env"], "DEVFIN_DBT_PROJECT_DIR": str(project)}
     subprocess.run([DEVFIN, "dbt-manifest"], env=env, capture_output=True, check=True)
-    run = _marts_run({**env, "DEVFIN_TEST_BREAK_MART": BROKEN_MART}, check=False)
+    run = _dag_run({**env, "DEVFIN_TEST_BREAK_MART": BROKEN_MART}, "build_marts", check=False)
     return {**run, "env": env}
 
 
