@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,11 +129,9 @@ def build_project(load_id: str, settings: Settings) -> dict[str, int]:
     with warehouse_lock(settings, f"dbt build of run {load_id}"):
         _build(load_id, settings, plan_build(settings))
     results = json.loads((settings.dbt_run_dir(load_id) / "build" / "run_results.json").read_text())
-    counts: dict[str, int] = {}
-    for result in results["results"]:
-        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    counts = Counter(result["status"] for result in results["results"])
     log.info("dbt build: %s", ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    return counts
+    return dict(counts)
 
 
 def _build(load_id: str, settings: Settings, plan: BuildPlan) -> None:

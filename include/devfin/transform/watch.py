@@ -55,16 +55,21 @@ def mart_task_id(mart: str) -> str:
     return f"{MARTS_GROUP}.{mart}"
 
 
+def marts_read(node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> set[str]:
+    """The names of the marts a node reads directly."""
+    return {
+        nodes[parent]["name"]
+        for parent in node["depends_on"]["nodes"]
+        if parent in nodes and is_mart(nodes[parent])
+    }
+
+
 def owner(node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str:
     """The task of the marts DAG that answers for `node`."""
     if is_mart(node):
         return mart_task_id(node["name"])
     if node["resource_type"] in ("test", "unit_test"):
-        marts = {
-            nodes[parent]["name"]
-            for parent in node["depends_on"]["nodes"]
-            if parent in nodes and is_mart(nodes[parent])
-        }
+        marts = marts_read(node, nodes)
         if len(marts) == 1:
             return mart_task_id(marts.pop())
         if marts:
@@ -77,11 +82,7 @@ def mart_graph(manifest_path: Path) -> dict[str, list[str]]:
     when it is parsed: the manifest only, no dbt, no connection)."""
     nodes = build_nodes(json.loads(manifest_path.read_text()))
     return {
-        node["name"]: sorted(
-            nodes[parent]["name"]
-            for parent in node["depends_on"]["nodes"]
-            if parent in nodes and is_mart(nodes[parent])
-        )
+        node["name"]: sorted(marts_read(node, nodes))
         for node in sorted(nodes.values(), key=lambda n: n["name"])
         if is_mart(node)
     }
