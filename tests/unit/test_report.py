@@ -13,7 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from devfin.load import schema
-from devfin.report import report_path, run_report_path, summary, write_dq_report
+from devfin.quality.drift import FillRate
+from devfin.report import (
+    _environment,
+    charts,
+    report_path,
+    run_report_path,
+    summary,
+    write_dq_report,
+)
 from devfin.settings import Settings, load_settings
 
 PAYLOAD = "<script>alert(1)</script>"
@@ -97,7 +105,8 @@ def _project(load_id: str, sheet_id: str, layout: str | None, **more: object) ->
 def build_sample_warehouse(root: Path) -> Settings:
     """A DuckDB warehouse with two runs of adb_pds (the latest failing a critical check on a
     sheet titled with a script tag, loading sheets of three layouts, one named with a script
-    tag, and two values it could not read) and one run of cdia that checked nothing."""
+    tag, and two values it could not read; the earlier measuring a fill rate in a layout named
+    with a script tag) and one run of cdia that checked nothing."""
     settings = dataclasses.replace(
         load_settings({"DEVFIN_REPO_DIR": str(root)}),
         warehouse_url=f"duckdb:///{root / 'devfin.duckdb'}",
@@ -132,6 +141,17 @@ def build_sample_warehouse(root: Path) -> Settings:
             [
                 _check(EARLIER, FAILING, "critical", True),
                 _check(EARLIER, PASSING, "warning", True),
+                _check(
+                    EARLIER,
+                    f"fill rate of gender (layout {LAYOUT_PAYLOAD})",
+                    "warning",
+                    True,
+                    suite="fill_rates",
+                    expectation_type="fill_rate",
+                    column_name="gender",
+                    element_count=4,
+                    unexpected_count=3,
+                ),
                 _check(
                     LATEST,
                     FAILING,
@@ -469,3 +489,195 @@ def test_fill_rates_are_not_checks_and_a_drift_says_what_it_found(
     row = failed[failed.index("fill rate of gender steady") :].split("</tr>")[0]
     # The message whole, however the escaper spells its apostrophe.
     assert DRIFT in html.unescape(row) and "could not run" not in row
+
+
+# --- the trend charts -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Svg:
+    """A chart as the page holds it: its attributes, its marks (attributes and title) and texts."""
+
+    attrs: dict[str, str | None]
+    marks: list[tuple[dict[str, str | None], str]] = dataclasses.field(default_factory=list)
+    texts: list[str] = dataclasses.field(default_factory=list)
+    tags: set[str] = dataclasses.field(default_factory=set)
+    styled: bool = False  # an element with a style attribute
+
+
+class _Charts(HTMLParser):
+    """The <svg> charts of a page, in order, as a browser's tokenizer sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: list[Svg] = []
+        self._svg: Svg | None = None
+        self._mark: dict[str, str | None] | None = None
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "svg":
+            self._svg = Svg(values)
+            self.charts.append(self._svg)
+        if self._svg is None:
+            return
+        self._svg.tags.add(tag)
+        self._svg.styled |= "style" in values
+        if tag == "rect" and values.get("class") == "mark":
+            self._mark = values
+        elif tag in ("title", "text"):
+            self._text = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._svg is None:
+            return
+        if tag == "title" and self._mark is not None and self._text is not None:
+            self._svg.marks.append((self._mark, "".join(self._text)))
+            self._mark, self._text = None, None
+        elif tag in ("title", "text") and self._text is not None:
+            self._svg.texts.append("".join(self._text))
+            self._text = None
+        elif tag == "svg":
+            self._svg = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def drawn_charts(page: str) -> list[Svg]:
+    """The charts of a page, in order."""
+    parser = _Charts()
+    parser.feed(page)
+    return parser.charts
+
+
+def svg_charts(page: str) -> dict[str, Svg]:
+    """The charts of a page by kind (`data-chart`): of one section, say."""
+    return {str(chart.attrs["data-chart"]): chart for chart in drawn_charts(page)}
+
+
+def _titles(chart: Svg) -> list[str]:
+    return [title for _, title in chart.marks]
+
+
+def test_the_report_draws_three_trend_charts(report: tuple[Settings, str]) -> None:
+    _, page = report
+    adb = svg_charts(_section(page, "adb_pds"))
+    assert list(adb) == ["pass-rates", "quarantine", "fill-rates"]
+    # A bar per suite and run it ran in, oldest run first.
+    assert _titles(adb["pass-rates"]) == [
+        f"adb_projects, run {EARLIER} (11-22 05:40): 2 of 2 checks passed (100%)",
+        f"adb_projects, run {LATEST} (11-23 05:40): 2 of 3 checks passed (66%)",
+        f"template_drift, run {LATEST} (11-23 05:40): 0 of 1 checks passed (0%)",
+    ]
+    fills = [attrs["fill"] for attrs, _ in adb["pass-rates"].marks]
+    assert fills == [charts.PASSED, charts.FAILED, charts.FAILED]
+    # The latest run quarantined two sheets, one per reason; the earlier none.
+    assert sorted(_titles(adb["quarantine"])) == [
+        f"run {LATEST} (11-23 05:40): 1 sheet quarantined, reason not_a_data_sheet",
+        f"run {LATEST} (11-23 05:40): 1 sheet quarantined, reason {FAILING}",
+    ]
+    assert {"0", "2"} <= set(adb["quarantine"].texts)  # each run's total over its bar
+    # Fill rates of the layouts measured, escaped: the script-named layout sorts first.
+    assert _titles(adb["fill-rates"]) == [
+        f"gender, layout {LAYOUT_PAYLOAD}, run {EARLIER} (11-22 05:40): filled in 1 of 4 sheet"
+        " versions (25%)",
+        f"gender, layout live-2025, run {LATEST} (11-23 05:40): filled in 3 of 3 sheet versions"
+        " (100%)",
+    ]
+    for chart in adb.values():
+        assert chart.attrs["role"] == "img" and chart.attrs["aria-label"]
+        assert not chart.styled  # presentation attributes only
+        assert chart.tags <= {"svg", "title", "line", "rect", "text"}
+    # cdia checked nothing: no pass rates to draw, nothing quarantined, nothing measured.
+    cdia = svg_charts(_section(page, "cdia"))
+    assert list(cdia) == ["quarantine", "fill-rates"]
+    assert not cdia["quarantine"].marks and not cdia["fill-rates"].marks
+    assert "No sheet quarantined in these runs." in cdia["quarantine"].texts
+
+
+def test_the_charts_text_stays_escaped(report: tuple[Settings, str]) -> None:
+    _, page = report
+    start = page.index("<svg")
+    drawn = page[start : page.rindex("</svg>")]
+    assert LAYOUT_PAYLOAD not in drawn
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in drawn
+    assert " style=" not in drawn
+
+
+RUNS = [charts.Run("r1", "11-21 05:00"), charts.Run("r2", "11-22 05:00")]
+
+
+def test_pass_rate_bars_stand_on_their_row_as_tall_as_the_share_passed() -> None:
+    chart = charts.pass_rates(RUNS, [("a", [(3, 4), (4, 4)]), ("b", [None, (0, 2)])])
+    (a1, a2, b2) = chart.marks
+    assert a1.height == charts.SUITE_BAR * 3 / 4 and a2.height == charts.SUITE_BAR
+    assert a1.y + a1.height == a2.y + a2.height  # one baseline per suite
+    assert b2.height == 2 and b2.y + b2.height > a1.y + a1.height  # none passed: still shown
+    assert (a1.fill, a2.fill, b2.fill) == (charts.FAILED, charts.PASSED, charts.FAILED)
+    assert a1.x < a2.x and a2.x == b2.x  # a column per run, oldest first
+    assert "\u2013" in [t.text for t in chart.texts]  # b did not run in r1
+
+
+def test_quarantine_bars_stack_by_reason_to_the_runs_total() -> None:
+    chart = charts.quarantined(RUNS, {"r1": {"x": 1}, "r2": {"x": 2, "y": 4}})
+    r1 = [m for m in chart.marks if "run r1 " in m.title]
+    r2 = sorted((m for m in chart.marks if "run r2 " in m.title), key=lambda m: m.y)
+    assert len(r1) == 1 and len(r2) == 2
+    assert sum(m.height for m in r2) == charts.PLOT_HEIGHT  # the tallest bar fills the plot
+    assert r1[0].height == charts.PLOT_HEIGHT / 6
+    assert r2[0].y + r2[0].height == r2[1].y  # stacked, not overlapping
+    assert r1[0].y + r1[0].height == r2[1].y + r2[1].height  # one baseline
+    # A colour per reason, the most frequent (y) first, at the bottom of the stack and the legend.
+    assert r2[1].title.endswith("reason y") and r2[1].fill == charts.REASON_COLOURS[0]
+    assert {m.fill for m in chart.marks if m.title.endswith("reason x")} == {
+        charts.REASON_COLOURS[1]
+    }
+    assert [k.fill for k in chart.keys] == list(charts.REASON_COLOURS[:2])
+    assert "y (4 sheets)" in [t.text for t in chart.texts]
+
+
+def test_fill_rate_cells_line_up_by_run_within_each_layout() -> None:
+    rates = {
+        "r1": [FillRate("f", 4, 4, "old"), FillRate("f", 10, 10, None), FillRate("g", 4, 0, "old")],
+        "r2": [FillRate("f", 200, 1, "old"), FillRate("f", 200, 199, "new")],
+    }
+    chart = charts.fill_rates(RUNS, ["g", "f", "h"], rates)
+    cells = {m.title.split(" (")[0]: m for m in chart.marks}
+    assert len(chart.marks) == 4  # by layout only, none for a run without sheets of a layout
+    old_f1, old_f2 = cells["f, layout old, run r1"], cells["f, layout old, run r2"]
+    new_f2, old_g1 = cells["f, layout new, run r2"], cells["g, layout old, run r1"]
+    assert old_f1.y == old_f2.y == new_f2.y and old_g1.y < old_f1.y  # a row per field, in order
+    assert old_f1.x < old_f2.x and new_f2.x < old_f1.x  # layouts by name, runs in order
+    shades = [colour for colour, _ in charts.FILL_SHADES]
+    assert [old_f1.fill, old_f2.fill, new_f2.fill, old_g1.fill] == [
+        shades[-1],  # all
+        shades[1],  # 1 of 200: some, shown as 0% but not as none
+        shades[4],  # 199 of 200: not all
+        shades[0],  # none
+    ]
+    assert "filled in 1 of 200 sheet versions (0%)" in old_f2.title
+    assert "h" not in [t.text for t in chart.texts]  # a field never measured has no row
+
+
+def test_hostile_names_in_a_chart_are_text() -> None:
+    chart_macro = _environment().get_template("charts.html.j2").module.chart
+    hostile = [
+        charts.pass_rates(RUNS, [(PAYLOAD, [(1, 1), (1, 2)])]),
+        charts.quarantined(RUNS, {"r1": {ATTRIBUTE_PAYLOAD: 1}}),
+        charts.fill_rates(RUNS, [PAYLOAD], {"r2": [FillRate(PAYLOAD, 2, 1, ATTRIBUTE_PAYLOAD)]}),
+    ]
+    drawn = "".join(str(chart_macro(chart)) for chart in hostile)
+    assert PAYLOAD not in drawn and ATTRIBUTE_PAYLOAD not in drawn
+    assert ESCAPED in drawn
+    parsed = svg_charts(drawn)
+    assert len(parsed) == 3
+    for chart in parsed.values():
+        assert chart.tags <= {"svg", "title", "line", "rect", "text"}
+        assert all(not name.startswith("on") for attrs, _ in chart.marks for name in attrs)
+    assert any(ATTRIBUTE_PAYLOAD in title for title in _titles(parsed["quarantine"]))

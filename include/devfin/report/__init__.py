@@ -22,7 +22,8 @@ from devfin import csp
 from devfin.load import warehouse
 from devfin.paths import path_component
 from devfin.quality import drift
-from devfin.report.data import SEVERITY_ORDER, latest_runs, run_pages, section
+from devfin.report import charts
+from devfin.report.data import SEVERITY_ORDER, Section, latest_runs, run_pages, section
 from devfin.settings import Settings
 from devfin.transform.docs import docs_dir
 
@@ -130,7 +131,9 @@ def _environment() -> Environment:
         extensions=[_JoinedLines],
         finalize=lambda value: "" if value is None else value,  # an empty cell, not "None"
     )
-    environment.filters.update(when=_when, value=_value, page_name=_file_name)
+    environment.filters.update(
+        when=_when, value=_value, page_name=_file_name, trend_charts=_trend_charts
+    )
     environment.tests["followable"] = _followable
     environment.globals.update(
         COUNTS=COUNTS,
@@ -141,6 +144,21 @@ def _environment() -> Environment:
         UNKNOWN_LAYOUT=drift.UNKNOWN_LAYOUT,
     )
     return environment
+
+
+def _trend_charts(section: Section) -> list[charts.Chart]:
+    """A section's trend charts, oldest run first: pass rates by suite (when checks ran),
+    quarantined sheets by reason, fill rates by layout (a source with staging tables)."""
+    history = section.history[::-1]
+    runs = [charts.Run(run["load_id"], _when(run["finished_at"], short=True)) for run in history]
+    shown = []
+    if section.suite_history:
+        suites = [(suite.suite, suite.by_run[::-1]) for suite in section.suite_history]
+        shown.append(charts.pass_rates(runs, suites))
+    shown.append(charts.quarantined(runs, section.quarantined))
+    if section.layouts is not None:
+        shown.append(charts.fill_rates(runs, section.layouts.fields, section.fill_rates))
+    return shown
 
 
 # --- values --------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """What the report shows, read from the warehouse: each source's runs, their checks, the layouts
-and unread values of the sheets they loaded, and what they held in quarantine."""
+and unread values of the sheets they loaded, what they quarantined, run by run for the trends."""
 
 from __future__ import annotations
 
@@ -150,6 +150,39 @@ def _held(conn: Connection, run: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def _quarantined(conn: Connection, source: str, load_ids: list[str]) -> dict[str, dict[str, int]]:
+    """The sheets each run quarantined, by reason; by load id."""
+    q = schema.quarantine
+    query = (
+        sa.select(q.c.load_id, q.c.reason_code, sa.func.count())
+        .where((q.c.source == source) & q.c.load_id.in_(load_ids))
+        .group_by(q.c.load_id, q.c.reason_code)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for load_id, reason, count in conn.execute(query):
+        counts.setdefault(load_id, {})[reason] = count
+    return counts
+
+
+def _fill_rates(
+    conn: Connection, source: str, load_ids: list[str]
+) -> dict[str, list[drift.FillRate]]:
+    """The fill rates each run measured by layout (suite `fill_rates`); by load id."""
+    dq = schema.dq_results
+    query = sa.select(
+        dq.c.load_id, dq.c.check_name, dq.c.column_name, dq.c.element_count, dq.c.unexpected_count
+    ).where((dq.c.source == source) & dq.c.load_id.in_(load_ids) & (dq.c.suite == MEASUREMENTS))
+    rates: dict[str, list[drift.FillRate]] = {}
+    for row in conn.execute(query):
+        layout = drift.layout_of(row.check_name, row.column_name)
+        if layout is not None and row.element_count:
+            filled = row.element_count - (row.unexpected_count or 0)
+            rates.setdefault(row.load_id, []).append(
+                drift.FillRate(row.column_name, row.element_count, filled, layout)
+            )
+    return rates
+
+
 def run_pages(conn: Connection, latest: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The runs each run page shows, by load id: the loads in the history of each source's latest
     run, each with the `audit.load_runs` rows of every source it ran, by source."""
@@ -222,12 +255,15 @@ class Section:
     check_history: list[CheckHistory]  # what fails now first, then what fails most often
     suite_history: list[SuiteHistory]
     held: list[dict[str, Any]]
+    quarantined: dict[str, dict[str, int]]  # by load id of the history, sheets by reason
+    fill_rates: dict[str, list[drift.FillRate]]  # by load id of the history, by layout
 
 
 def section(conn: Connection, run: dict[str, Any]) -> Section:
     """Read what a source's section shows of a run."""
     history = _history(conn, run)
-    results = _checks(conn, run["source"], [r["load_id"] for r in history])
+    load_ids = [r["load_id"] for r in history]
+    results = _checks(conn, run["source"], load_ids)
     current = [c for c in results if c["load_id"] == run["load_id"]]
     parsed = run["source"] in schema.PARENT_TABLES  # a source with staging tables
     unparsed = _unparsed(conn, run) if parsed else []
@@ -246,6 +282,8 @@ def section(conn: Connection, run: dict[str, Any]) -> Section:
         check_history=_check_history(history, results),
         suite_history=_suite_history(history, results),
         held=_held(conn, run),
+        quarantined=_quarantined(conn, run["source"], load_ids),
+        fill_rates=_fill_rates(conn, run["source"], load_ids),
     )
 
 
