@@ -21,7 +21,7 @@ from devfin.pipeline import run_all
 from devfin.quality import validation
 from devfin.settings import load_settings
 from tests.conftest import SEEDS, validate_tables
-from tests.integration.test_report_browser import _chromium
+from tests.integration.test_report_browser import _chromium, policy_violations
 
 pytestmark = pytest.mark.integration
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -37,11 +37,14 @@ ADB_NAME = (
 
 
 class _Page(HTMLParser):
-    """What a rendered page holds: the marks script left, its first head element, its text."""
+    """What a rendered page holds: the marks script left, its first head element, its text, its
+    charts; and what its policy blocked."""
 
     def __init__(self) -> None:
         super().__init__()
         self.marks: list[str] = []
+        self.charts: list[str] = []
+        self.violations: list[str] = []
         self.first_in_head: tuple[str, dict[str, str | None]] | None = None
         self._in_head = False
         self._skip = 0
@@ -51,6 +54,8 @@ class _Page(HTMLParser):
         values = dict(attrs)
         if "data-pwned" in values:
             self.marks.append(f"<{tag} data-pwned={values['data-pwned']}>")
+        if tag == "svg" and values.get("data-chart"):
+            self.charts.append(values["data-chart"] or "")
         if self._in_head and self.first_in_head is None:
             self.first_in_head = (tag, values)
         self._in_head = self._in_head or tag == "head"
@@ -65,9 +70,10 @@ class _Page(HTMLParser):
 
 
 def _rendered(url: str, profile: Path) -> _Page:
-    dom = _chromium(profile, "--dump-dom", url).stdout
+    done = _chromium(profile, "--dump-dom", url)
     parsed = _Page()
-    parsed.feed(dom)
+    parsed.feed(done.stdout)
+    parsed.violations = policy_violations(done)
     return parsed
 
 
@@ -152,6 +158,13 @@ def test_no_published_page_runs_scraped_script(reports: Path, served: str, tmp_p
             )
         else:
             assert "script-src" not in policy or "script-src 'none'" in policy, page
+
+    # The report's pages draw their trend charts within their policy: it blocked nothing there.
+    report_pages = [p for p in pages if p.parent in (reports / "dq", reports / "dq" / "runs")]
+    assert len(report_pages) >= 2
+    for page in report_pages:
+        assert rendered[page].charts == ["pass-rates", "quarantine", "fill-rates"] * 2, page
+        assert rendered[page].violations == [], page
 
     # The scraped text is on the pages as text: the report and GX's page of the failed checks.
     text = {p: "".join(r.text) for p, r in rendered.items()}
