@@ -8,16 +8,19 @@ Imported by the workers too (as `hostname_callable`), so it imports nothing heav
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from devfin import processes
+from devfin.processes import Component, free_port
+
+__all__ = ["AirflowCluster", "Component", "free_port"]
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 PG_HOST = os.environ.get("DEVFIN_TEST_PG_HOST", "127.0.0.1")
@@ -93,20 +96,7 @@ def release_redis_database(number: int, token: str) -> None:
         client.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- the cluster --------------------------------------------------------------------------------
-
-
-@dataclass
-class Component:
-    name: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
 
 
 @dataclass
@@ -184,22 +174,16 @@ class AirflowCluster:
 
     def start(self, name: str, args: Iterable[str], extra_env: Mapping[str, str] = {}) -> None:
         """Start `airflow <args>` in its own process group, output into `<root>/logs/<name>.log`."""
-        log_path = self.root / "logs" / f"{name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                ["nice", "-n", "5", AIRFLOW, *args],
-                env={**self.env, **extra_env},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.components[name] = Component(name, process, log_path)
+        self.components[name] = processes.start(
+            name,
+            ["nice", "-n", "5", AIRFLOW, *args],
+            {**self.env, **extra_env},
+            self.root / "logs" / f"{name}.log",
+        )
 
     def dead(self) -> list[str]:
         """The components that have exited."""
-        return [name for name, c in self.components.items() if c.process.poll() is not None]
+        return [c.name for c in processes.dead(self.components.values())]
 
     def log_text(self, name: str) -> str:
         return self.components[name].log_path.read_text(errors="replace")
@@ -215,21 +199,7 @@ class AirflowCluster:
 
     def stop(self, grace: float = 10) -> None:
         """SIGTERM every process group, then SIGKILL what is left after `grace` seconds."""
-        for component in self.components.values():
-            _signal_group(component.process, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for component in self.components.values():
-            try:
-                component.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for component in self.components.values():
-            # The group outlives its leader when children (task processes, gunicorn) linger.
-            _signal_group(component.process, signal.SIGKILL)
-            try:
-                component.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        processes.stop(self.components.values(), grace)
 
     def query(self, sql: str, *params: Any) -> list[tuple]:
         """Rows of one query on the metadata database."""
@@ -239,10 +209,3 @@ class AirflowCluster:
         dsn = f"host={PG_HOST} port=5432 user={PG_USER} dbname={database}"
         with psycopg.connect(dsn, autocommit=True) as conn:
             return conn.execute(sql, params or None).fetchall()
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
-        os.killpg(process.pid, sig)  # start_new_session: the group id is the leader's pid
-    except ProcessLookupError:
-        pass

@@ -96,8 +96,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Iterator[
         api_port=api_port,
         extra={
             **_devfin_env(root, corpus, _pg_url(warehouse_db)),
-            # the workers' hostname_callable is in this package
-            "PYTHONPATH": str(REPO_DIR),
+            # the workers' hostname_callable is in this package, and it imports the checkout's
+            # devfin (devfin.processes), as this test does
+            "PYTHONPATH": os.pathsep.join([str(REPO_DIR), str(REPO_DIR / "include")]),
         },
     )
     cluster = AirflowCluster(root, env)
