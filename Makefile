@@ -31,7 +31,7 @@ PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || tru
 # Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
 EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
 
-.PHONY: help install airflow-init run test test-unit test-distributed lint lock clean samples bench chromium
+.PHONY: help install airflow-init run ui test test-unit test-distributed lint lock clean samples bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 	  $(BIN)/airflow dags test $$dag 2>&1 | $(EXIT_NOISE); \
 	done
 	@echo; $(BIN)/devfin summary
+
+# The UI's port: `make ui UI_PORT=8090` when 8080 is taken.
+UI_PORT ?= 8080
+
+ui: install airflow-init ## the Airflow UI on http://127.0.0.1:8080 (UI_PORT=8090: another port) over make run's runs; Ctrl-C stops it
+	@$(BIN)/devfin dbt-manifest > /dev/null
+	@exec $(BIN)/python -m devfin.ui --port $(UI_PORT) --airflow-home $(AIRFLOW_HOME)
 
 chromium: ## Debian's headless Chromium for the report's browser test (apt-get, as root)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
