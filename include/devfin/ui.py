@@ -24,7 +24,7 @@ AIRFLOW = Path(sys.executable).with_name("airflow")
 USER = "admin"  # SimpleAuthManager's user, with the admin role; Airflow generates its password
 PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"  # under AIRFLOW_HOME: Airflow's
 READY_TIMEOUT = 300  # seconds for the servers to answer healthy: a cold DAG parse runs dbt
-STOP_GRACE = 15  # seconds each server has to stop on SIGTERM before its group is killed
+STOP_GRACE = 10  # seconds each server has to stop on SIGTERM before its group is killed
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
