@@ -39,36 +39,36 @@ help: ## list the targets
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing the pinned requirements into $(VENV) (a few minutes the first time)"
-	$(BIN)/python -m pip install -q -r requirements.txt 2>&1 | $(PIP_QUIET)
-	$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
+	@$(BIN)/python -m pip install -q -r requirements.txt 2>&1 | $(PIP_QUIET)
+	@$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | $(PIP_QUIET)
 	@touch $@
 
 install: $(STAMP) ## create .venv and install the lock and devfin (editable)
 
 $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
-	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -30 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@echo "initialising Airflow's metadata in $(AIRFLOW_HOME)/airflow.db (log: $(AIRFLOW_HOME)/db-migrate.log)"
+	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -30 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
 # The pools the DAGs name, each created where missing (one set by hand keeps its slots); made
 # again when this file changes, so an existing .airflow/ gains a pool added here.
 # devfin_duckdb: the tasks opening the DuckDB warehouse (dags/ingest.py, dags/build_marts.py).
 $(AIRFLOW_HOME)/pools.stamp: $(AIRFLOW_HOME)/airflow.db Makefile
-	$(BIN)/airflow pools get devfin_http > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_http 1 "HTTP fetches of data sheets: one task at a time keeps the per-host rate" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
-	$(BIN)/airflow pools get devfin_duckdb > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_duckdb 1 "Tasks opening the DuckDB warehouse: one process at a time may open its file" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	@echo "creating the pools devfin_http, devfin_duckdb where missing (log: $(AIRFLOW_HOME)/db-migrate.log)"
+	@$(BIN)/airflow pools get devfin_http > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_http 1 "HTTP fetches of data sheets: one task at a time keeps the per-host rate" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	@$(BIN)/airflow pools get devfin_duckdb > /dev/null 2>&1 || $(BIN)/airflow pools set devfin_duckdb 1 "Tasks opening the DuckDB warehouse: one process at a time may open its file" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1
 	@touch $@
 
 airflow-init: $(AIRFLOW_HOME)/pools.stamp ## initialise Airflow's SQLite metadata and pools under .airflow/
 
-run: install airflow-init ## run the ingest DAGs and the marts DAG through Airflow, then print a summary
+# A line per task as it ends; Airflow's own output (its logs, the nanobind lines at the exit of
+# each `airflow dags test`) goes to .airflow/logs/make-run-<dag>.log; a failed task's log tail is
+# printed and make fails.
+run: install airflow-init ## run the ingest DAGs and the marts DAG through Airflow, a line per task, then a summary
 	@if [ "$(WAREHOUSE)" = postgres ]; then \
 	  psql -h 127.0.0.1 -U postgres -tc "select 1 from pg_database where datname = 'devfin'" | grep -q 1 \
 	    || psql -h 127.0.0.1 -U postgres -c "create database devfin"; fi
-	@$(BIN)/devfin dbt-manifest > /dev/null
-	@for dag in ingest_adb_pds ingest_cdia build_marts; do \
-	  echo "==> airflow dags test $$dag"; \
-	  $(BIN)/airflow dags test $$dag 2>&1 | $(EXIT_NOISE); \
-	done
-	@echo; $(BIN)/devfin summary
+	@$(BIN)/devfin airflow-run --metadata "$(AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)" --log-dir "$(AIRFLOW_HOME)/logs"
 
 chromium: ## Debian's headless Chromium for the report's browser test (apt-get, as root)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }

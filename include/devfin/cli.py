@@ -142,6 +142,31 @@ def _summary_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _airflow_run_command(args: argparse.Namespace) -> int:
+    """`make run`: the DAGs through `airflow dags test`, a line per task, then the summary."""
+    from devfin.airflow_run import DAGS, run_dags, sqlite_path
+    from devfin.load.warehouse import open_warehouse
+    from devfin.report import summary
+    from devfin.transform.manifest import dbt_manifest
+
+    try:
+        metadata = sqlite_path(args.metadata)
+    except ValueError as error:
+        print(f"devfin airflow-run: {error}", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    # Made before any DAG parse: parsing a changed dbt project can take longer than Airflow
+    # gives a DAG file to import.
+    dbt_manifest(settings)
+    dags = args.dags or list(DAGS)
+    outcomes = run_dags(dags, args.log_dir, metadata, sys.stdout)
+    if len(outcomes) < len(dags) or not outcomes[-1].succeeded:
+        return 1
+    with open_warehouse(settings, "summary") as engine:
+        print(f"\n{summary(engine, settings)}")
+    return 0
+
+
 def _dbt_manifest_command(args: argparse.Namespace) -> int:
     from devfin.transform.manifest import dbt_manifest
 
@@ -317,6 +342,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
+
+    airflow_run = commands.add_parser(
+        "airflow-run",
+        help="run DAGs through `airflow dags test` (what `make run` does): a line per task as"
+        " it ends, Airflow's logs in a file per DAG, a failed task's log tail, then the summary",
+    )
+    airflow_run.add_argument(
+        "dags", nargs="*", metavar="DAG", help="default: each ingest DAG, then build_marts"
+    )
+    airflow_run.add_argument(
+        "--metadata",
+        required=True,
+        metavar="URL",
+        help="Airflow's metadata database: sqlite:///PATH, as AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    )
+    airflow_run.add_argument(
+        "--log-dir",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="where Airflow's output goes, make-run-<dag>.log",
+    )
+    airflow_run.set_defaults(handler=_airflow_run_command)
 
     manifest = commands.add_parser(
         "dbt-manifest",
