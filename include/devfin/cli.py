@@ -154,6 +154,10 @@ def _airflow_run_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"devfin airflow-run: {error}", file=sys.stderr)
         return 2
+    if not metadata.is_file():
+        print(f"devfin airflow-run: no Airflow metadata at {metadata}: `make airflow-init` makes"
+              " it", file=sys.stderr)  # fmt: skip
+        return 2
     settings = load_settings()
     # Made before any DAG parse: parsing a changed dbt project can take longer than Airflow
     # gives a DAG file to import.

@@ -173,3 +173,17 @@ def test_warnings_in_a_task_log_are_its_warnings_and_errors() -> None:
 def test_a_failed_try_to_be_retried_says_so() -> None:
     task = TaskEnd("fetch", 0, "up_for_retry", 1, 2.0, None, ("x [warning  ] y",))
     assert task_line(task)[0] == "  failed (try 1, to be retried)   2.0 s  fetch[0]"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1/airflow", "not a SQLite URL"),
+        ("sqlite:////nowhere/airflow.db", "`make airflow-init` makes it"),
+    ],
+)
+def test_airflow_run_needs_the_embedded_metadata(tmp_path, capsys, url, said) -> None:
+    from devfin.cli import main
+
+    assert main(["airflow-run", "--metadata", url, "--log-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
