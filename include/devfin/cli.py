@@ -77,7 +77,7 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"devfin run: {where} names no source ({', '.join(SOURCE_KEYS)})", file=sys.stderr)
         return 2
     ids = frozenset(i.strip() for i in args.ids.split(",") if i.strip()) if args.ids else None
-    with _progress() as progress:
+    with _progress(args.console) as progress:
         run_all(load_id, settings, sources, ids, progress)
     print(summarize(settings))
     return 0
@@ -107,7 +107,7 @@ def _reparse_command(args: argparse.Namespace) -> int:
     if args.warehouse:
         settings = dataclasses.replace(settings, warehouse_url=args.warehouse)
     load_id = f"reparse__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
-    with _progress() as progress:
+    with _progress(args.console) as progress:
         for source in args.source or SOURCE_KEYS:
             reparse(source, load_id, settings, progress=progress)
     if not args.no_marts:
@@ -252,13 +252,13 @@ def _when(moment: datetime | None) -> str:
 
 
 @contextmanager
-def _progress() -> Iterator[Progress]:
-    """Bars on stderr when it is a terminal (the handler `_configure_logging` gave it prints
-    above them), else plain progress lines in the log."""
-    if _CONSOLE is None:
+def _progress(console: Any) -> Iterator[Progress]:
+    """Bars on the terminal's console when stderr is one (`_configure_logging` made it, and logs
+    through it, above the bars), else plain progress lines in the log."""
+    if console is None:
         yield LOG_PROGRESS
         return
-    with BarProgress(_CONSOLE) as bars:
+    with BarProgress(console) as bars:
         yield bars
 
 
@@ -401,9 +401,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_CONSOLE: Any = None  # the rich Console on stderr when it is a terminal (`_configure_logging`)
-
-
 class _PrintableFormatter(logging.Formatter):
     """Log lines quote scraped text (sheet ids, page text): no control character of theirs
     reaches the terminal."""
@@ -434,15 +431,15 @@ def _from_devfin_or_warning(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or record.name.split(".")[0] == "devfin"
 
 
-def _configure_logging(verbose: bool, progress: bool) -> None:
+def _configure_logging(verbose: bool, progress: bool) -> Any:
     """One handler on stderr: a rich Console's when stderr is a terminal and the command shows
-    progress bars, a plain stream's otherwise."""
-    global _CONSOLE
+    progress bars (that Console is returned, for the bars), a plain stream's otherwise."""
+    console = None
     if progress and sys.stderr.isatty():
         from rich.console import Console
 
-        _CONSOLE = Console(stderr=True)
-        handler: logging.Handler = _ConsoleHandler(_CONSOLE)
+        console = Console(stderr=True)
+        handler: logging.Handler = _ConsoleHandler(console)
         handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     else:
         handler = logging.StreamHandler()
@@ -453,6 +450,7 @@ def _configure_logging(verbose: bool, progress: bool) -> None:
         logging.getLogger("devfin").setLevel(logging.INFO)
     if not verbose:  # dbt's line per node: hundreds a build
         logging.getLogger("devfin.transform.dbt.output").setLevel(logging.WARNING)
+    return console
 
 
 def _silence_exit_noise() -> None:
@@ -473,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     pipeline_run = args.command in ("run", "reparse")  # GX and duckdb-engine, bars
     if pipeline_run:
         atexit.register(_silence_exit_noise)
-    _configure_logging(args.verbose, pipeline_run)
+    args.console = _configure_logging(args.verbose, pipeline_run)
     try:
         return args.handler(args)
     except DevfinError as error:
