@@ -10,11 +10,13 @@ import os
 import secrets
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import SAWarning
 
 BI_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = BI_DIR / "superset_config.py"
@@ -102,7 +104,11 @@ def import_dashboards(home: Path, contents: dict[str, str]) -> None:
     os.environ.update(superset_env(home))
     from superset.app import create_app
 
-    with create_app().app_context():
+    app = create_app()
+    # SQLAlchemy's warnings about Superset's own importers: noise to whoever runs `make bi`
+    # (after create_app, which sets the warning filters up anew).
+    warnings.filterwarnings("ignore", category=SAWarning)
+    with app.app_context():
         from superset import security_manager
         from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.utils.core import override_user
