@@ -222,8 +222,8 @@ def test_each_dashboard_renders_in_chromium(superset: Superset, slug: str, tmp_p
     page = asyncio.run(_render(superset, slug, tmp_path / "profile", shot))
 
     assert page["title"] == dashboard["dashboard_title"]
-    assert page["rendered"] == charts, f"{page['rendered']} of {charts} charts drawn"
     assert page["errors"] == []
+    assert page["rendered"] == charts, f"{page['rendered']} of {charts} charts drawn"
     assert page["exceptions"] == []
     assert page["chart_data_statuses"] == [200] * charts
     # Offline: whatever the page asks of another host (Superset's telemetry pixel), the CSP
