@@ -143,7 +143,8 @@ def serve(home: Path, host: str, port: int) -> None:
         [
             gunicorn,
             *("--bind", f"{host}:{port}", "--workers", "1", "--threads", "4"),
-            *("--timeout", "120", "--access-logfile", "-", "--log-level", "warning"),
+            *("--timeout", "120", "--graceful-timeout", "10"),
+            *("--access-logfile", "-", "--log-level", "warning"),
             "superset.app:create_app()",
         ],
         superset_env(home),
