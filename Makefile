@@ -31,7 +31,16 @@ PIP_QUIET := { grep -v "is ignored: it is neither a file nor a directory" || tru
 # Expectations share a process; harmless (the process is ending) but a hundred lines of noise.
 EXIT_NOISE := { grep -vE '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)' || true; }
 
-.PHONY: help install airflow-init run test test-unit test-distributed lint lock clean samples bench chromium
+# Superset (`make bi`) in its own env: it pins SQLAlchemy 1.4 and pandas 2.1, Airflow's env
+# holds SQLAlchemy 2.1 and pandas 3.1. Its home (metadata, secret key, admin password) is
+# .superset/, git-ignored; its config bi/superset_config.py, its dashboards bi/dashboards/.
+BI_VENV := .venv-bi
+BI_BIN := $(CURDIR)/$(BI_VENV)/bin
+BI_STAMP := $(BI_VENV)/.installed
+BI_HOME := $(CURDIR)/.superset
+BI_PORT ?= 8088
+
+.PHONY: help install bi-install bi airflow-init run test test-unit test-distributed lint lock lock-bi clean samples bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,6 +53,23 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 install: $(STAMP) ## create .venv and install the lock and devfin (editable)
+
+$(BI_STAMP): requirements-bi.txt
+	@test -x $(BI_BIN)/python || $(PYTHON) -m venv $(BI_VENV)
+	@echo "installing Superset's pinned requirements into $(BI_VENV) (a minute or two the first time)"
+	$(BI_BIN)/python -m pip install -q -r requirements-bi.txt 2>&1 | $(PIP_QUIET)
+	@touch $@
+
+bi-install: $(BI_STAMP) ## create .venv-bi: Superset 6.1 and its drivers (requirements-bi.txt)
+
+# The warehouse as the BI tool reads it: `devfin warehouse bi-access` prints the DuckDB file, or
+# on PostgreSQL makes the read roles and the BI login and prints the URL as that login.
+bi: install $(BI_STAMP) ## Superset on the marts at http://127.0.0.1:8088 (BI_PORT), login printed; Ctrl-C stops it
+	@if [ "$(WAREHOUSE)" = postgres ]; then \
+	  psql -h 127.0.0.1 -U postgres -tc "select 1 from pg_database where datname = 'devfin'" | grep -q 1 \
+	    || psql -h 127.0.0.1 -U postgres -c "create database devfin"; fi
+	@url=$$($(BIN)/devfin warehouse bi-access) && \
+	  $(BI_BIN)/python bi/setup.py --home $(BI_HOME) --warehouse-url "$$url" --port $(BI_PORT)
 
 $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
@@ -73,7 +99,7 @@ run: install airflow-init ## run the ingest DAGs and the marts DAG through Airfl
 chromium: ## Debian's headless Chromium for the report's browser test (apt-get, as root)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
-test: install lint chromium ## lint, then the whole test suite (unit, DAG integrity, integration)
+test: install $(BI_STAMP) lint chromium ## lint, then the whole test suite (unit, DAG integrity, integration)
 	$(BIN)/python -m pytest 2>&1 | $(EXIT_NOISE)
 
 test-unit: install ## only the unit tests: no network, database or Airflow
@@ -83,8 +109,8 @@ test-distributed: install ## only the distributed test: scheduler, dag-processor
 	$(BIN)/python -m pytest -m distributed tests/integration/test_distributed.py 2>&1 | $(EXIT_NOISE)
 
 lint: install ## ruff: lint rules and formatting
-	$(BIN)/ruff check include dags tests bench
-	$(BIN)/ruff format --check --quiet include dags tests bench
+	$(BIN)/ruff check include dags tests bench bi
+	$(BIN)/ruff format --check --quiet include dags tests bench bi
 
 samples: install ## regenerate the generated sample sheets shipped in include/sample_data
 	$(BIN)/devfin samples --count 20 --seed 2026 --defect-rate 0.3 --format mixed --out include/sample_data
@@ -100,6 +126,10 @@ bench: install ## the benchmarks in bench/ (figures in bench/README.md)
 lock: ## re-resolve requirements.in into the pinned requirements.txt
 	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)
 	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 -o requirements.txt
+
+lock-bi: ## re-resolve requirements-bi.in into the pinned requirements-bi.txt (Superset's env)
+	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)
+	$(PYTHON) -m uv pip compile requirements-bi.in --python-version 3.11 -o requirements-bi.txt
 
 clean: ## remove the embedded run's state (warehouse, archive, Airflow metadata), not .venv
 	rm -rf .airflow warehouse data reports

@@ -135,6 +135,32 @@ def _grant_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bi_access_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from devfin.load.schema import create_bi_login, grant_read_roles
+    from devfin.load.warehouse import create_engine
+
+    settings = load_settings()
+    url = make_url(args.warehouse or settings.warehouse_url)
+    if url.get_backend_name() == "duckdb":
+        # A BI tool opens the file read-only: no login to make.
+        print(url.render_as_string(hide_password=False))
+        return 0
+    engine = create_engine(url.render_as_string(hide_password=False))
+    try:
+        grant_read_roles(engine)
+        create_bi_login(engine, settings.bi_login, settings.bi_password)
+    except ValueError as error:
+        print(f"devfin warehouse bi-access: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    # The password stays out of the URL printed: DEVFIN_BI_PASSWORD carries it.
+    print(url.set(username=settings.bi_login, password=None).render_as_string())
+    return 0
+
+
 def _summary_command(args: argparse.Namespace) -> int:
     from devfin.pipeline import summarize
 
@@ -343,6 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grant.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
     grant.set_defaults(handler=_grant_command)
+
+    bi_access = warehouse_actions.add_parser(
+        "bi-access",
+        help="PostgreSQL: the read roles and the BI login DEVFIN_BI_LOGIN (member of devfin_bi);"
+        " prints the URL BI tools read the marts with (the DuckDB file: as it is)",
+    )
+    bi_access.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    bi_access.set_defaults(handler=_bi_access_command)
 
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
