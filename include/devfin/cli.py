@@ -7,18 +7,14 @@ import atexit
 import dataclasses
 import getpass
 import json
-import logging
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devfin import console
 from devfin.errors import DevfinError, ParseError
 from devfin.parse.sheets import parse_sheet
-from devfin.progress import LOG_PROGRESS, BarProgress, Progress
 from devfin.records import parsed_sheet_to_json
 from devfin.settings import Settings, load_settings
 from devfin.sources import SOURCE_KEYS, detect_source
@@ -77,7 +73,7 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"devfin run: {where} names no source ({', '.join(SOURCE_KEYS)})", file=sys.stderr)
         return 2
     ids = frozenset(i.strip() for i in args.ids.split(",") if i.strip()) if args.ids else None
-    with _progress(args.console) as progress:
+    with console.progress(args.console) as progress:
         run_all(load_id, settings, sources, ids, progress)
     print(summarize(settings))
     return 0
@@ -107,7 +103,7 @@ def _reparse_command(args: argparse.Namespace) -> int:
     if args.warehouse:
         settings = dataclasses.replace(settings, warehouse_url=args.warehouse)
     load_id = f"reparse__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
-    with _progress(args.console) as progress:
+    with console.progress(args.console) as progress:
         for source in args.source or SOURCE_KEYS:
             reparse(source, load_id, settings, progress=progress)
     if not args.no_marts:
@@ -277,17 +273,6 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-@contextmanager
-def _progress(console: Any) -> Iterator[Progress]:
-    """Bars on the terminal's console when stderr is one (`_configure_logging` made it, and logs
-    through it, above the bars), else plain progress lines in the log."""
-    if console is None:
-        yield LOG_PROGRESS
-        return
-    with BarProgress(console) as bars:
-        yield bars
-
-
 def _printable(text: object) -> str:
     return "".join(c if c.isprintable() else "?" for c in str(text))
 
@@ -435,77 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _PrintableFormatter(logging.Formatter):
-    """Log lines quote scraped text (sheet ids, page text): no control character of theirs
-    reaches the terminal."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in super().format(record))
-
-
-class _ConsoleHandler(logging.Handler):
-    """Log lines printed by the terminal's rich Console: above its progress bars."""
-
-    def __init__(self, console: Any) -> None:
-        super().__init__()
-        self.console = console
-
-    def emit(self, record: logging.LogRecord) -> None:
-        from rich.text import Text
-
-        try:
-            self.console.print(Text(self.format(record)), soft_wrap=True, highlight=False)
-        except Exception:  # as logging.StreamHandler: a line that cannot print loses that line
-            self.handleError(record)
-
-
-def _from_devfin_or_warning(record: logging.LogRecord) -> bool:
-    """devfin's own lines at INFO; its libraries' (GX, dbt, Airflow's) only when they warn,
-    whatever level they set themselves (GX sets INFO on one of its loggers)."""
-    return record.levelno >= logging.WARNING or record.name.split(".")[0] == "devfin"
-
-
-def _configure_logging(verbose: bool, progress: bool) -> Any:
-    """One handler on stderr: a rich Console's when stderr is a terminal and the command shows
-    progress bars (that Console is returned, for the bars), a plain stream's otherwise."""
-    console = None
-    if progress and sys.stderr.isatty():
-        from rich.console import Console
-
-        console = Console(stderr=True)
-        handler: logging.Handler = _ConsoleHandler(console)
-        handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
-    else:
-        handler = logging.StreamHandler()
-        handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_from_devfin_or_warning)
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])  # none if the root has one
-    if verbose or progress:
-        logging.getLogger("devfin").setLevel(logging.INFO)
-    if not verbose:  # dbt's line per node: hundreds a build
-        logging.getLogger("devfin.transform.dbt.output").setLevel(logging.WARNING)
-    return console
-
-
-def _silence_exit_noise() -> None:
-    """Registered first, so run last of the exit handlers: from here on, stderr goes nowhere.
-
-    When duckdb-engine and Great Expectations shared the process, duckdb 2.0's bindings
-    (nanobind) print forty lines of "leaked" objects as the interpreter finalises: harmless, the
-    process is ending (the Makefile filters the same lines from the test runs, EXIT_NOISE).
-    Everything the command had to say, a traceback of an uncaught error included, is out by now.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     pipeline_run = args.command in ("run", "reparse")  # GX and duckdb-engine, bars
     if pipeline_run:
-        atexit.register(_silence_exit_noise)
-    args.console = _configure_logging(args.verbose, pipeline_run)
+        atexit.register(console.silence_exit_noise)
+    args.console = console.configure_logging(args.verbose, pipeline_run)
     try:
         return args.handler(args)
     except DevfinError as error:

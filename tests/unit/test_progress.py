@@ -10,7 +10,7 @@ import logging
 import pytest
 from rich.console import Console
 
-from devfin import cli
+from devfin import console
 from devfin.progress import BarProgress, LogProgress
 from devfin.transform.dbt import log_output
 
@@ -54,19 +54,19 @@ def test_the_cli_shows_devfin_lines_and_only_its_libraries_warnings() -> None:
     def record(name: str, level: int) -> logging.LogRecord:
         return logging.LogRecord(name, level, __file__, 1, "message", None, None)
 
-    assert cli._from_devfin_or_warning(record("devfin.pipeline", logging.INFO))
+    assert console._from_devfin_or_warning(record("devfin.pipeline", logging.INFO))
     # GX sets INFO on a logger of its own: its temporary-directory lines are not for a person
-    assert not cli._from_devfin_or_warning(
+    assert not console._from_devfin_or_warning(
         record("great_expectations.data_context.types.base", logging.INFO)
     )
-    assert cli._from_devfin_or_warning(record("great_expectations", logging.WARNING))
+    assert console._from_devfin_or_warning(record("great_expectations", logging.WARNING))
 
 
 def test_cli_log_lines_keep_no_control_character() -> None:
     line = logging.LogRecord(
         "devfin.pipeline", logging.WARNING, __file__, 1, "sheet %s", ("\x1b[2J\x07x",), None
     )
-    formatted = cli._PrintableFormatter("%(message)s").format(line)
+    formatted = console._PrintableFormatter("%(message)s").format(line)
     assert formatted == "sheet ?[2J?x"
 
 
@@ -83,6 +83,8 @@ def test_dbt_lines_per_node_go_to_their_own_logger(caplog: pytest.LogCaptureFixt
             "12:00:05  Done. PASS=1 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=3",
         ]
     )
+    # the output logger's own level too: a CLI test before this one may have raised it
+    caplog.set_level(logging.INFO, logger="devfin.transform.dbt.output")
     with caplog.at_level(logging.INFO, logger="devfin.transform.dbt"):
         log_output(stdout)
     shown = [r.getMessage() for r in caplog.records if r.name == "devfin.transform.dbt"]
