@@ -8,14 +8,15 @@ test` of `ingest_adb_pds`, `ingest_cdia` and `build_marts`, one after the other,
 sample sheets (or `--sheets N` generated ones). The first run starts from an empty warehouse;
 the ones after it find nothing new. Per DAG it prints the wall time of its command (Airflow's
 start-up included, as a user waits for it) and of its run (start to end in the metadata), and
-each task's state and seconds; a failed DAG prints its log's tail and stops the benchmark.
+each task's state and seconds; a failed DAG prints its failed tasks' log tails and stops the
+benchmark. It runs each DAG as `make run` does (`devfin.airflow_run`, with its output in a file),
+reading the runs from the metadata.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,27 +26,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from parse import machine
 
+from devfin.airflow_run import DAGS, failure_tail, run_dag, throwaway_env
+
 REPO_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-DAGS = ("ingest_adb_pds", "ingest_cdia", "build_marts")
 
 
 def airflow_env(root: Path, samples: Path, warehouse_url: str | None) -> dict[str, str]:
     """The embedded run's environment (the Makefile's), with every folder under `root`."""
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(root / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_DIR / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_DIR / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow' / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-        "DEVFIN_REPO_DIR": str(REPO_DIR),
-        "DEVFIN_WAREHOUSE_URL": warehouse_url or f"duckdb:///{root / 'devfin.duckdb'}",
-        "DEVFIN_DATA_DIR": str(root / "data"),
-        "DEVFIN_REPORT_DIR": str(root / "reports"),
-        "DEVFIN_SAMPLE_DIR": str(samples),
-    }
+    return {**os.environ, **throwaway_env(root, REPO_DIR, samples, warehouse_url)}
 
 
 def timed(command: list[str], env: dict[str, str], log: Path) -> float:
@@ -58,23 +47,6 @@ def timed(command: list[str], env: dict[str, str], log: Path) -> float:
         tail = log.read_text(errors="replace").splitlines()[-40:]
         sys.exit(f"{' '.join(command)} failed (exit {done.returncode}):\n" + "\n".join(tail))
     return seconds
-
-
-def last_run(metadata: Path, dag_id: str) -> tuple[float, list[tuple[str, str, float]]]:
-    """The seconds of the DAG's latest run and, per task of it, its state and seconds."""
-    with sqlite3.connect(metadata) as conn:
-        run_id, seconds = conn.execute(
-            "select run_id, (julianday(end_date) - julianday(start_date)) * 86400 from dag_run"
-            " where dag_id = ? order by id desc limit 1",
-            (dag_id,),
-        ).fetchone()
-        tasks = conn.execute(
-            "select task_id || case when map_index >= 0 then '[' || map_index || ']' else '' end,"
-            " coalesce(state, 'none'), coalesce(duration, 0) from task_instance"
-            " where dag_id = ? and run_id = ? order by start_date is null, start_date",
-            (dag_id, run_id),
-        ).fetchall()
-    return seconds or 0.0, tasks
 
 
 def main() -> None:
@@ -110,18 +82,22 @@ def main() -> None:
             print(f"run {number} ({'empty warehouse' if number == 1 else 'nothing new'})")
             for dag_id in DAGS:
                 log = logs / f"{number}-{dag_id}.log"
-                seconds = timed([str(BIN / "airflow"), "dags", "test", dag_id], env, log)
-                total += seconds
-                run_seconds, tasks = last_run(metadata, dag_id)
-                states = sorted({state for _, state, _ in tasks})
+                run = run_dag(dag_id, log, metadata, env=env)
+                if not run.succeeded:
+                    failed = [t for t in run.tasks if t.state == "failed"]
+                    tails = [line for task in failed for line in failure_tail(task, log)]
+                    sys.exit(f"airflow dags test {dag_id} failed (exit {run.exit_code}), see {log}"
+                             + "".join(f"\n{line}" for line in tails))  # fmt: skip
+                total += run.wall_seconds
+                states = sorted({task.state for task in run.tasks})
                 print(
-                    f"  {dag_id:<16} {seconds:6.1f} s wall, its run {run_seconds:6.1f} s,"
-                    f" {len(tasks)} tasks ({', '.join(states)})",
+                    f"  {dag_id:<16} {run.wall_seconds:6.1f} s wall, its run"
+                    f" {run.run_seconds or 0:6.1f} s, {len(run.tasks)} tasks ({', '.join(states)})",
                     flush=True,
                 )
                 if args.tasks:
-                    for task_id, state, task_seconds in tasks:
-                        print(f"      {task_seconds:6.2f} s  {state:<8} {task_id}")
+                    for task in run.tasks:
+                        print(f"      {task.seconds or 0:6.2f} s  {task.state:<8} {task.name}")
             print(f"  the three DAGs: {total:.1f} s", flush=True)
 
 

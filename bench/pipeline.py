@@ -17,7 +17,8 @@ process alone:
 Then the naive peer (`bench/naive.py`: BeautifulSoup + to_sql) and devfin on the same
 `--peer-sheets` pages, each into an empty warehouse, and the ratio.
 DuckDB goes into a temporary file; PostgreSQL into a throwaway database dropped after.
-Warnings (sheets quarantined at parse, by design of the corpus) go to stderr.
+Warnings (the sheets quarantined, by design of the corpus: a line per stage and reason) go to
+stderr.
 """
 
 from __future__ import annotations

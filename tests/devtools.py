@@ -1,124 +1,180 @@
-"""Headless Chromium driven over the DevTools protocol, for a page `--dump-dom` cannot show: one
-that needs a cookie to log in and its own script to draw (the Airflow UI's single-page app)."""
+"""Headless Chromium (Debian's) driven over the DevTools protocol, for pages that need a login."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import contextlib
 import itertools
 import json
-import os
+import shutil
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from websockets.sync.client import connect
-
-from devfin.processes import Component, stop
+from websockets.asyncio.client import ClientConnection, connect
 
 CHROMIUM = Path("/usr/bin/chromium")
-STARTUP_TIMEOUT = 60
 
 
-class DevTools:
-    """One headless Chromium with one page, for a `with` block: the browser ends with it."""
+@dataclass
+class Page:
+    """One tab: commands go to it, and what it logs and fetches is kept."""
 
-    def __init__(self, profile: Path, width: int = 1400, height: int = 900) -> None:
-        self.profile, self.width, self.height = profile, width, height
-        self._ids = itertools.count(1)
-        self._stack = contextlib.ExitStack()
+    socket: ClientConnection
+    session_id: str
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    waiting: dict[int, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[str, int] = field(default_factory=dict)
+    # request id -> why it failed: the browser's reason it blocked it ("csp"), or the error
+    failures: dict[str, str] = field(default_factory=dict)
+    console_errors: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    loaded: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def __enter__(self) -> DevTools:
-        self.profile.mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(
-            [
-                str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-                f"--window-size={self.width},{self.height}", "about:blank",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        # The browser and its renderer, GPU and network processes: a session of their own.
-        self._stack.callback(stop, [Component("chromium", process, Path(os.devnull))], 10)
-        try:
-            endpoint = _browser_endpoint(self.profile)
-            self._socket = self._stack.enter_context(
-                connect(endpoint, max_size=None, open_timeout=30)
+    async def send(self, method: str, **params: Any) -> dict[str, Any]:
+        message_id = next(self.ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.waiting[message_id] = future
+        message = {"id": message_id, "method": method, "params": params}
+        await self.socket.send(json.dumps({**message, "sessionId": self.session_id}))
+        reply = await asyncio.wait_for(future, timeout=60)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    def on_event(self, method: str, params: dict[str, Any]) -> None:
+        if method == "Network.requestWillBeSent":
+            self.requests[params["requestId"]] = params["request"]
+        elif method == "Network.responseReceived":
+            self.responses[params["requestId"]] = params["response"]["status"]
+        elif method == "Network.loadingFailed":
+            self.failures[params["requestId"]] = params.get("blockedReason") or params["errorText"]
+        elif method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            self.exceptions.append(details.get("exception", {}).get("description", details["text"]))
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            self.console_errors.append(params["entry"]["text"])
+        elif method == "Runtime.consoleAPICalled" and params["type"] == "error":
+            self.console_errors.append(
+                " ".join(
+                    str(arg.get("value", arg.get("description", ""))) for arg in params["args"]
+                )
             )
-            target = self.call("Target.createTarget", url="about:blank")
-            attached = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)
-            self._session = attached["sessionId"]
-            self.page(
-                "Emulation.setDeviceMetricsOverride",
-                width=self.width, height=self.height, deviceScaleFactor=1, mobile=False,
-            )  # fmt: skip
-        except BaseException:
-            self._stack.close()
-            raise
-        return self
+        elif method == "Page.loadEventFired":
+            self.loaded.set()
 
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+    async def goto(self, url: str) -> None:
+        self.loaded.clear()
+        await self.send("Page.navigate", url=url)
+        await asyncio.wait_for(self.loaded.wait(), timeout=60)
 
-    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        """One DevTools command; its result (events arriving meanwhile are dropped)."""
-        message: dict[str, Any] = {"id": next(self._ids), "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        self._socket.send(json.dumps(message))
-        while True:
-            answer = json.loads(self._socket.recv(timeout=60))
-            if answer.get("id") == message["id"]:
-                if "error" in answer:
-                    raise RuntimeError(f"{method}: {answer['error']}")
-                return answer.get("result", {})
+    async def evaluate(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page (awaited when it is a promise)."""
+        result = await self.send(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression[:80]}…: {result['exceptionDetails']}")
+        return result["result"].get("value")
 
-    def page(self, method: str, **params: Any) -> dict[str, Any]:
-        """A command to the page."""
-        return self.call(method, session=self._session, **params)
-
-    def set_cookie(self, url: str, name: str, value: str) -> None:
-        self.call("Storage.setCookies", cookies=[{"name": name, "value": value, "url": url}])
-
-    def open(self, url: str) -> None:
-        self.page("Page.navigate", url=url)
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.page("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result.get("result", {}).get("value")
-
-    def text(self) -> str:
-        """What the page shows as text now."""
-        return self.evaluate("document.body ? document.body.innerText : ''") or ""
-
-    def wait_for_text(self, *wanted: str, timeout: float = 90) -> str:
-        """The page's text once it holds every one of `wanted`; AssertionError after `timeout`."""
+    async def wait_for(self, expression: str, timeout: float = 90) -> Any:
+        """Evaluate the expression until it is truthy; its last value either way."""
         deadline = time.monotonic() + timeout
         while True:
-            text = self.text()
-            if all(part in text for part in wanted):
-                return text
-            if time.monotonic() > deadline:
-                missing = [part for part in wanted if part not in text]
-                raise AssertionError(f"{missing} not on the page after {timeout}s:\n{text[:3000]}")
-            time.sleep(0.5)
+            value = await self.evaluate(expression)
+            if value or time.monotonic() > deadline:
+                return value
+            await asyncio.sleep(0.5)
 
-    def screenshot(self) -> bytes:
-        return base64.b64decode(self.page("Page.captureScreenshot", format="png")["data"])
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.send("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(shot["data"]))
 
 
-def _browser_endpoint(profile: Path) -> str:
-    """The browser's DevTools address, which Chromium writes into the profile once it listens."""
-    active = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not (active.exists() and len(active.read_text().split()) == 2):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Chromium wrote no {active} in {STARTUP_TIMEOUT}s")
-        time.sleep(0.2)
-    port, path = active.read_text().split()
-    return f"ws://127.0.0.1:{port}{path}"
+@asynccontextmanager
+async def chromium(profile: Path, width: int = 1400, height: int = 1000) -> AsyncIterator[Page]:
+    """A headless Chromium with one tab open; ended, and its profile removed, on leaving."""
+    profile.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().splitlines()) == 2):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chromium did not open its DevTools port ({process.poll()})")
+            await asyncio.sleep(0.1)
+        port, path = port_file.read_text().splitlines()
+        async with connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as socket:
+            await socket.send(
+                json.dumps({"id": 0, "method": "Target.createTarget", "params": {"url": ""}})
+            )
+            target = json.loads(await socket.recv())["result"]["targetId"]
+            await socket.send(
+                json.dumps(
+                    {
+                        "id": -1,
+                        "method": "Target.attachToTarget",
+                        "params": {"targetId": target, "flatten": True},
+                    }
+                )
+            )
+            session_id = ""
+            while not session_id:
+                message = json.loads(await socket.recv())
+                if message.get("id") == -1:
+                    session_id = message["result"]["sessionId"]
+            page = Page(socket, session_id)
+            reader = asyncio.create_task(_read(socket, page))
+            try:
+                for domain in ("Page", "Network", "Runtime", "Log"):
+                    await page.send(f"{domain}.enable")
+                await page.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    width=width,
+                    height=height,
+                    deviceScaleFactor=1,
+                    mobile=False,
+                )
+                yield page
+            finally:
+                reader.cancel()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+async def _read(socket: ClientConnection, page: Page) -> None:
+    async for raw in socket:
+        message = json.loads(raw)
+        if "id" in message and message["id"] in page.waiting:
+            page.waiting.pop(message["id"]).set_result(message)
+        elif message.get("sessionId") == page.session_id and "method" in message:
+            page.on_event(message["method"], message["params"])

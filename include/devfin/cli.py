@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import getpass
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devfin import console
 from devfin.errors import DevfinError, ParseError
 from devfin.parse.sheets import parse_sheet
 from devfin.records import parsed_sheet_to_json
@@ -72,7 +73,8 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"devfin run: {where} names no source ({', '.join(SOURCE_KEYS)})", file=sys.stderr)
         return 2
     ids = frozenset(i.strip() for i in args.ids.split(",") if i.strip()) if args.ids else None
-    run_all(load_id, settings, sources, ids)
+    with console.progress(args.console) as progress:
+        run_all(load_id, settings, sources, ids, progress)
     print(summarize(settings))
     return 0
 
@@ -101,8 +103,9 @@ def _reparse_command(args: argparse.Namespace) -> int:
     if args.warehouse:
         settings = dataclasses.replace(settings, warehouse_url=args.warehouse)
     load_id = f"reparse__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"
-    for source in args.source or SOURCE_KEYS:
-        reparse(source, load_id, settings)
+    with console.progress(args.console) as progress:
+        for source in args.source or SOURCE_KEYS:
+            reparse(source, load_id, settings, progress=progress)
     if not args.no_marts:
         build_marts(load_id, settings)
         publish_report(settings)
@@ -128,10 +131,65 @@ def _grant_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bi_access_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from devfin.load.schema import create_bi_login, grant_read_roles
+    from devfin.load.warehouse import create_engine
+
+    settings = load_settings()
+    url = make_url(args.warehouse or settings.warehouse_url)
+    if url.get_backend_name() == "duckdb":
+        # A BI tool opens the file read-only: no login to make.
+        print(url.render_as_string(hide_password=False))
+        return 0
+    engine = create_engine(url.render_as_string(hide_password=False))
+    try:
+        grant_read_roles(engine)
+        create_bi_login(engine, settings.bi_login, settings.bi_password)
+    except ValueError as error:
+        print(f"devfin warehouse bi-access: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    # The password stays out of the URL printed: DEVFIN_BI_PASSWORD carries it.
+    print(url.set(username=settings.bi_login, password=None).render_as_string())
+    return 0
+
+
 def _summary_command(args: argparse.Namespace) -> int:
     from devfin.pipeline import summarize
 
     print(summarize(load_settings()))
+    return 0
+
+
+def _airflow_run_command(args: argparse.Namespace) -> int:
+    """`make run`: the DAGs through `airflow dags test`, a line per task, then the summary."""
+    from devfin.airflow_run import DAGS, run_dags, sqlite_path
+    from devfin.load.warehouse import open_warehouse
+    from devfin.report import summary
+    from devfin.transform.manifest import dbt_manifest
+
+    try:
+        metadata = sqlite_path(args.metadata)
+    except ValueError as error:
+        print(f"devfin airflow-run: {error}", file=sys.stderr)
+        return 2
+    if not metadata.is_file():
+        print(f"devfin airflow-run: no Airflow metadata at {metadata}: `make airflow-init` makes"
+              " it", file=sys.stderr)  # fmt: skip
+        return 2
+    settings = load_settings()
+    # Made before any DAG parse: parsing a changed dbt project can take longer than Airflow
+    # gives a DAG file to import.
+    dbt_manifest(settings)
+    dags = args.dags or list(DAGS)
+    outcomes = run_dags(dags, args.log_dir, metadata, sys.stdout)
+    if len(outcomes) < len(dags) or not outcomes[-1].succeeded:
+        return 1
+    with open_warehouse(settings, "summary") as engine:
+        print(f"\n{summary(engine, settings)}")
     return 0
 
 
@@ -236,7 +294,12 @@ def _non_empty(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devfin", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each stage's progress")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log each stage's progress (run and reparse always do), and dbt's line per node",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     parse = commands.add_parser("parse", help="parse saved sheets and print one JSON record each")
@@ -292,8 +355,39 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
     grant.set_defaults(handler=_grant_command)
 
+    bi_access = warehouse_actions.add_parser(
+        "bi-access",
+        help="PostgreSQL: the read roles and the BI login DEVFIN_BI_LOGIN (member of devfin_bi);"
+        " prints the URL BI tools read the marts with (the DuckDB file: as it is)",
+    )
+    bi_access.add_argument("--warehouse", metavar="URL", help="overrides DEVFIN_WAREHOUSE_URL")
+    bi_access.set_defaults(handler=_bi_access_command)
+
     summary = commands.add_parser("summary", help="print the summary of the latest runs")
     summary.set_defaults(handler=_summary_command)
+
+    airflow_run = commands.add_parser(
+        "airflow-run",
+        help="run DAGs through `airflow dags test` (what `make run` does): a line per task as"
+        " it ends, Airflow's logs in a file per DAG, a failed task's log tail, then the summary",
+    )
+    airflow_run.add_argument(
+        "dags", nargs="*", metavar="DAG", help="default: each ingest DAG, then build_marts"
+    )
+    airflow_run.add_argument(
+        "--metadata",
+        required=True,
+        metavar="URL",
+        help="Airflow's metadata database: sqlite:///PATH, as AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    )
+    airflow_run.add_argument(
+        "--log-dir",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="where Airflow's output goes, make-run-<dag>.log",
+    )
+    airflow_run.set_defaults(handler=_airflow_run_command)
 
     manifest = commands.add_parser(
         "dbt-manifest",
@@ -328,12 +422,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # devfin's own progress at INFO; its libraries (GX, dbt) only when they warn.
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.verbose or args.command in ("run", "reparse"):
-        logging.getLogger("devfin").setLevel(logging.INFO)
+    pipeline_run = args.command in ("run", "reparse")  # GX and duckdb-engine, bars
+    if pipeline_run:
+        atexit.register(console.silence_exit_noise)
+    args.console = console.configure_logging(args.verbose, pipeline_run)
     try:
         return args.handler(args)
     except DevfinError as error:

@@ -70,6 +70,14 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def count_lines(path: Path) -> int:
+    """How many items a JSON-lines file holds, none of them decoded (a stage's total)."""
+    if not path.exists():
+        raise DevfinError(f"{path} is missing: run the stage before this one first")
+    with path.open("rb") as lines:
+        return sum(1 for line in lines if line.strip())
+
+
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Items in lists of `size` (the last one shorter); itertools.batched is Python 3.12+."""
     iterator = iter(items)

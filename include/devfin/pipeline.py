@@ -44,6 +44,7 @@ from devfin.load.quarantine import released_versions
 from devfin.load.warehouse import open_warehouse
 from devfin.parse.pool import parse_all, parse_pool, release_parse_workers
 from devfin.parse.sheets import json_line
+from devfin.progress import LOG_PROGRESS, Progress
 from devfin.quality import drift
 from devfin.quality.checks import derive
 from devfin.quality.frames import staging_frames
@@ -51,7 +52,6 @@ from devfin.quality.validation import CheckResult, Validator, critical_failures,
 from devfin.settings import Settings
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 500
 
 
 # --- discover and fetch ------------------------------------------------------------------------
@@ -89,7 +89,11 @@ def discover_sheets(
 
 
 def fetch_sheets(
-    source: str, load_id: str, settings: Settings, batch: int | None = None
+    source: str,
+    load_id: str,
+    settings: Settings,
+    batch: int | None = None,
+    progress: Progress = LOG_PROGRESS,
 ) -> dict[str, int]:
     """Fetch one batch of the discovered sheets (all of them when `batch` is None), archive
     each body, and record each sheet's outcome in `raw.fetches`, `settings.stream_batch_size`
@@ -105,19 +109,20 @@ def fetch_sheets(
     with (
         open_warehouse(settings, f"fetch {source} run {load_id}") as engine,
         handover.jsonl_writer(run_dir / name) as out,
+        progress.stage(source, "fetch", len(refs)) as advance,
     ):
         for chunk in handover.batched(refs, settings.stream_batch_size):
             ids = [ref.sheet_id for ref in chunk]
             with engine.connect() as conn:
                 known = known_versions(conn, source, ids)
-            results = list(fetcher.fetch(chunk, known, archive))
-            for result in results:
+            results = []
+            for result in fetcher.fetch(chunk, known, archive):
                 out.write(json_line(handover.fields(result)))
+                results.append(result)
+                advance(1)
             with engine.begin() as conn:
                 record_fetches(conn, load_id, source, ids, results)
             outcomes.update(r.outcome for r in results)
-            if len(refs) > len(chunk):
-                log.info("%s: fetched %d of %d sheets", source, outcomes.total(), len(refs))
     log.info("%s: %s", source, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     return dict(outcomes)
 
@@ -125,9 +130,11 @@ def fetch_sheets(
 # --- parse and validate ------------------------------------------------------------------------
 
 
-def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
+def parse_sheets(
+    source: str, load_id: str, settings: Settings, progress: Progress = LOG_PROGRESS
+) -> dict[str, int]:
     """Parse every fetched body, in `settings.parse_workers` processes side by side; a page
-    that does not parse becomes a quarantine entry."""
+    that does not parse becomes a quarantine entry (counted by reason when the run loads)."""
     run_dir = settings.run_dir(source, load_id)
     jobs = [
         (
@@ -145,30 +152,32 @@ def parse_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int
         parse_pool(settings.parse_workers, len(jobs)) as pool,
         handover.jsonl_writer(run_dir / "parsed.jsonl") as parsed,
         handover.jsonl_writer(run_dir / "parse_failures.jsonl") as failed,
+        progress.stage(source, "parse", len(jobs)) as advance,
     ):
-        for number, (ok, line) in enumerate(parse_all(pool, jobs), start=1):
+        for ok, line in parse_all(pool, jobs):
             (parsed if ok else failed).write(line)
-            if number % PROGRESS_EVERY == 0:
-                log.info("%s: parsed %d of %d sheets", source, number, len(jobs))
+            advance(1)
     log.info("%s: %d parsed, %d failed to parse", source, parsed.count, failed.count)
     return {"parsed": parsed.count, "parse_failed": failed.count}
 
 
-def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, int]:
+def validate_sheets(
+    source: str, load_id: str, settings: Settings, progress: Progress = LOG_PROGRESS
+) -> dict[str, int]:
     """Run the GX suites of the source's staging tables on the parsed sheets, in batches of
     `settings.stream_batch_size` sheets (results merged per expectation)."""
     run_dir = settings.run_dir(source, load_id)
     suites = load_suites(settings.expectations_dir)
     run_date = handover.started(run_dir).date()
     validator: Validator | None = None  # GX set up only when there is something to check
-    checked = 0
     parsed = handover.iter_jsonl(run_dir / "parsed.jsonl")
-    for batch in handover.batched(parsed, settings.stream_batch_size):
-        if validator is None:
-            validator = Validator(suites, settings.report_dir / "dq" / "gx" / source, load_id)
-        validator.check(derive(staging_frames(source, batch, load_id), run_date))
-        checked += len(batch)
-        log.info("%s: validated %d sheets", source, checked)
+    total = handover.count_lines(run_dir / "parsed.jsonl")
+    with progress.stage(source, "validate", total) as advance:
+        for batch in handover.batched(parsed, settings.stream_batch_size):
+            if validator is None:
+                validator = Validator(suites, settings.report_dir / "dq" / "gx" / source, load_id)
+            validator.check(derive(staging_frames(source, batch, load_id), run_date))
+            advance(len(batch))
     results = validator.results() if validator else []
     handover.write_jsonl(run_dir / "checks.jsonl", (dataclasses.asdict(r) for r in results))
     failed = sum(not r.success for r in results)
@@ -187,11 +196,17 @@ def validate_sheets(source: str, load_id: str, settings: Settings) -> dict[str, 
 
 
 def load_sheets(
-    source: str, load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+    source: str,
+    load_id: str,
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    progress: Progress = LOG_PROGRESS,
 ) -> dict[str, int]:
     """Load the run into the warehouse in one transaction: staging rows of every sheet version
     that passed and is new, its quarantine and DQ results, and its `audit.load_runs` row.
-    The parsed sheets are read and written `settings.stream_batch_size` at a time."""
+    The parsed sheets are read and written `settings.stream_batch_size` at a time. The sheets
+    quarantined are logged as one line per stage and reason (each sheet is in
+    `audit.quarantine` and the report)."""
     run_dir = settings.run_dir(source, load_id)
     started_at = handover.started(run_dir)
     outcomes = Counter(item["outcome"] for item in handover.fetched(run_dir))
@@ -201,6 +216,7 @@ def load_sheets(
     ]
     now = clock()
     tally = Counter[str]()
+    reasons = Counter[tuple[str, str]]()  # (stage, reason code) of each sheet quarantined
     fill = drift.FillCounter(source)
 
     spool_dir = run_dir / "load-spool"
@@ -218,34 +234,34 @@ def load_sheets(
         audit.clear_run(conn, load_id, source)
         failures = handover.iter_jsonl(run_dir / "parse_failures.jsonl")
         tally["sheets_quarantined"] += warehouse.insert_rows(
-            conn, schema.quarantine, audit.parse_failure_rows(load_id, source, failures, now)
+            conn,
+            schema.quarantine,
+            _counted(audit.parse_failure_rows(load_id, source, failures, now), reasons),
         )
         seen: set[tuple[str, str]] = set()  # the same version twice in one run loads once
         spool = warehouse.StagingSpool(conn, spool_dir)
         if settings.warehouse_kind == "duckdb":  # where it spools: the owner file says whose
             claim(spool_dir)
         parsed = handover.iter_jsonl(run_dir / "parsed.jsonl")
-        for batch in handover.batched(parsed, settings.stream_batch_size):
-            for item in batch:
-                fill.add(item["sheet"]["record"])
-            quarantined, candidates = audit.sort_out(load_id, source, batch, held, now)
-            tally["sheets_parsed"] += len(batch)
-            tally["sheets_quarantined"] += warehouse.insert_rows(
-                conn, schema.quarantine, quarantined
-            )
-            new = staging.new_versions(conn, source, load_id, candidates, seen, tally)
-            rows, refused = staging.spool_sheets(spool, new)  # looked up here: tests patch it
-            tally["rows_loaded"] += rows
-            tally["sheets_loaded"] += len(new) - len(refused)
-            tally["sheets_quarantined"] += warehouse.insert_rows(
-                conn, schema.quarantine, audit.refused_rows(load_id, source, refused, now)
-            )
-            log.info(
-                "%s: %d sheets read, %d loaded so far",
-                source,
-                tally["sheets_parsed"],
-                tally["sheets_loaded"],
-            )
+        total = handover.count_lines(run_dir / "parsed.jsonl")
+        with progress.stage(source, "load", total) as advance:
+            for batch in handover.batched(parsed, settings.stream_batch_size):
+                for item in batch:
+                    fill.add(item["sheet"]["record"])
+                quarantined, candidates = audit.sort_out(load_id, source, batch, held, now)
+                tally["sheets_parsed"] += len(batch)
+                tally["sheets_quarantined"] += warehouse.insert_rows(
+                    conn, schema.quarantine, _counted(quarantined, reasons)
+                )
+                new = staging.new_versions(conn, source, load_id, candidates, seen, tally)
+                rows, refused = staging.spool_sheets(spool, new)  # looked up here: tests patch it
+                tally["rows_loaded"] += rows
+                tally["sheets_loaded"] += len(new) - len(refused)
+                refused_rows = audit.refused_rows(load_id, source, refused, now)
+                tally["sheets_quarantined"] += warehouse.insert_rows(
+                    conn, schema.quarantine, _counted(refused_rows, reasons)
+                )
+                advance(len(batch))
         spool.finish()
         warehouse.insert_rows(
             conn, schema.dq_results, [audit.dq_row(load_id, source, c, now) for c in checks]
@@ -268,7 +284,17 @@ def load_sheets(
         counts["sheets_quarantined"],
         counts["sheets_failed"],
     )
+    for (stage, reason), count in sorted(reasons.items()):
+        why = f"check failed: {reason}" if stage == "validate" else reason  # the check's name
+        log.warning("%s: %d %s quarantined at %s: %s", source, count,
+                    "sheet" if count == 1 else "sheets", stage, why)  # fmt: skip
     return counts
+
+
+def _counted(rows: list[dict[str, Any]], reasons: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The quarantine rows, each counted by its stage and reason."""
+    reasons.update((row["stage"], row["reason_code"]) for row in rows)
+    return rows
 
 
 def staging_changed(source: str, counts: dict[str, int]) -> bool:
@@ -332,18 +358,26 @@ def summarize(settings: Settings) -> str:
 
 
 def ingest(
-    source: str, load_id: str, settings: Settings, ids: frozenset[str] | None = None
+    source: str,
+    load_id: str,
+    settings: Settings,
+    ids: frozenset[str] | None = None,
+    progress: Progress = LOG_PROGRESS,
 ) -> dict[str, int]:
     """discover → fetch → parse → validate → load for one source, in this process."""
     discover_sheets(source, load_id, settings, ids)
-    fetch_sheets(source, load_id, settings)
-    parse_sheets(source, load_id, settings)
-    validate_sheets(source, load_id, settings)
-    return load_sheets(source, load_id, settings)
+    fetch_sheets(source, load_id, settings, progress=progress)
+    parse_sheets(source, load_id, settings, progress)
+    validate_sheets(source, load_id, settings, progress)
+    return load_sheets(source, load_id, settings, progress=progress)
 
 
 def reparse(
-    source: str, load_id: str, settings: Settings, clock: Callable[[], datetime] = utc_now
+    source: str,
+    load_id: str,
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    progress: Progress = LOG_PROGRESS,
 ) -> dict[str, int]:
     """Rebuild a source's staging from the archive alone, without the network: every version
     the archive holds is parsed, checked and loaded as if just fetched (versions already in
@@ -365,9 +399,9 @@ def reparse(
     ]
     handover.write_jsonl(run_dir / "fetched-all.jsonl", map(handover.fields, fetched))
     log.info("%s: %d sheet versions in the archive %s", source, len(fetched), archive.root_url)
-    parse_sheets(source, load_id, settings)
-    validate_sheets(source, load_id, settings)
-    return load_sheets(source, load_id, settings, clock)
+    parse_sheets(source, load_id, settings, progress)
+    validate_sheets(source, load_id, settings, progress)
+    return load_sheets(source, load_id, settings, clock, progress)
 
 
 def run_all(
@@ -375,8 +409,9 @@ def run_all(
     settings: Settings,
     sources: tuple[str, ...],
     ids: frozenset[str] | None = None,
+    progress: Progress = LOG_PROGRESS,
 ) -> dict[str, Any]:
     """Every source, then the marts: what the DAGs do, in one process."""
-    counts = {source: ingest(source, load_id, settings, ids) for source in sources}
+    counts = {source: ingest(source, load_id, settings, ids, progress) for source in sources}
     marts = build_marts(load_id, settings)
     return {"sources": counts, "marts": marts, "report": publish_report(settings)}

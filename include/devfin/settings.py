@@ -205,6 +205,19 @@ class Environment(BaseSettings):
         "at a time may open the file: see Airflow above) before it fails with an error naming "
         "the holder; nothing waits on PostgreSQL",
     )
+    bi_login: str = Field(
+        "devfin_bi_reader",
+        validation_alias="DEVFIN_BI_LOGIN",
+        description="PostgreSQL: the login BI tools connect as (`devfin warehouse bi-access` "
+        "creates it, a member of the role `devfin_bi`: the marts only)",
+    )
+    bi_password: str | None = Field(
+        None,
+        validation_alias="DEVFIN_BI_PASSWORD",
+        description="that login's password (`make bi` passes it to Superset); unset: a login "
+        "without one, for a server that trusts local connections",
+        json_schema_extra={"shown_default": "unset"},
+    )
     sample_dir: Path | None = _derived(
         "DEVFIN_SAMPLE_DIR",
         "`<repo>/include/sample_data`",
@@ -288,6 +301,8 @@ class Settings:
     duckdb_load_memory_limit: str
     duckdb_dbt_memory_limit: str
     warehouse_lock_timeout_seconds: float
+    bi_login: str
+    bi_password: str | None
     sample_dir: Path
     report_dir: Path
     dbt_project_dir: Path

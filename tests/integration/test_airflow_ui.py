@@ -5,6 +5,7 @@ three DAGs and their latest runs' states; Ctrl-C (SIGINT) stops every process it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.airflow_cluster import free_port
-from tests.devtools import DevTools
+from tests.devtools import chromium
 from tests.integration.test_airflow_run import _airflow
 
 pytestmark = pytest.mark.integration
@@ -200,22 +201,29 @@ class _LatestRuns(HTMLParser):
             self._link = None
 
 
-def test_the_dags_page_shows_the_dags_and_their_latest_runs(ui: UI, tmp_path: Path) -> None:
-    with DevTools(tmp_path / "profile", width=1400, height=900) as browser:
-        browser.set_cookie(ui.url, "_token", token(ui))  # what the login page sets
-        browser.open(f"{ui.url}dags")
-        browser.wait_for_text(*DAGS, "Latest Run")
-        deadline = time.monotonic() + 60
+async def _dags_page(ui: UI, profile: Path, shot: Path) -> _LatestRuns:
+    """The DAGs page as headless Chromium renders it, logged in with the printed password (the
+    cookie the login page sets), once it shows every DAG's latest run; its screenshot."""
+    async with chromium(profile, width=1400, height=900) as page:
+        await page.send("Network.setCookie", name="_token", value=token(ui), url=ui.url)
+        await page.goto(f"{ui.url}dags")
+        deadline = time.monotonic() + 90
         while True:  # the page fills in each DAG's latest run as its request answers
-            page = _LatestRuns()
-            page.feed(browser.evaluate("document.documentElement.outerHTML"))
-            if set(page.runs) >= set(DAGS) or time.monotonic() > deadline:
+            runs = _LatestRuns()
+            runs.feed(await page.evaluate("document.documentElement.outerHTML"))
+            if set(runs.runs) >= set(DAGS) or time.monotonic() > deadline:
                 break
-            time.sleep(1)
-        shot = browser.screenshot()
-    (tmp_path / "airflow-ui.png").write_bytes(shot)
-    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", shot[16:24]) == (1400, 900)
+            await asyncio.sleep(1)
+        await page.screenshot(shot)
+        return runs
+
+
+def test_the_dags_page_shows_the_dags_and_their_latest_runs(ui: UI, tmp_path: Path) -> None:
+    shot = tmp_path / "airflow-ui.png"
+    page = asyncio.run(_dags_page(ui, tmp_path / "profile", shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (1400, 900)
     # Each DAG's latest run as the metadata database has it: its id and its state.
     assert page.runs == {dag_id: ui.runs(dag_id)[0] for dag_id in DAGS}
     assert {state for _, state in page.runs.values()} == {"success"}

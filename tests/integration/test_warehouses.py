@@ -26,6 +26,9 @@ RUN_COLUMNS = {
     "started_at",
     "finished_at",
     "fetched_at",
+    # marts.quarantined_sheets: the entry's id is a hash of its run's id
+    "quarantine_id",
+    "quarantined_at",
 }
 
 

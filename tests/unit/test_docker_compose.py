@@ -258,3 +258,36 @@ def test_a_dag_parse_has_room_for_a_cold_dbt_parse(compose: dict[str, Any]) -> N
     timeout = float(common["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"])
     assert timeout >= float(_makefile_variable("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"))
     assert float(common["AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT"]) > timeout
+
+
+def test_superset_reads_the_warehouse_as_the_bi_login(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    """Superset runs `make bi`'s setup on its own image (the BI env's lock) and reads the
+    warehouse service as the login airflow-init makes a member of devfin_bi, never as the
+    warehouse's owner; its password comes from the same variable on both sides."""
+    superset = services["superset"]
+    build = superset["build"]
+    dockerfile = (REPO_DIR / build["context"] / build["dockerfile"]).read_text(encoding="utf-8")
+    assert "requirements-bi.txt" in dockerfile and "requirements.txt " not in dockerfile
+
+    command = superset["command"]
+    assert command[:2] == ["python", "bi/setup.py"]
+    assert ("./bi", "/opt/devfin/bi") in _bind_mounts(superset)
+    url = urlsplit(_with_defaults(command[command.index("--warehouse-url") + 1]))
+    warehouse = _environment(services["postgres-warehouse"])
+    assert url.scheme == "postgresql" and url.hostname == "postgres-warehouse"
+    assert url.path.lstrip("/") == warehouse["POSTGRES_DB"]
+    assert url.password is None, "the password comes from DEVFIN_BI_PASSWORD"
+    assert url.username != warehouse["POSTGRES_USER"]
+
+    init = services["airflow-init"]
+    init_environment = _environment(init)
+    assert url.username == _with_defaults(init_environment["DEVFIN_BI_LOGIN"])
+    assert _environment(superset)["DEVFIN_BI_PASSWORD"] == init_environment["DEVFIN_BI_PASSWORD"]
+    lines = [line.strip() for line in init["command"][-1].splitlines()]
+    assert "python -m devfin warehouse bi-access" in lines
+    assert superset["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    assert any(port.endswith(":8088") for port in superset["ports"])
+    home = next(v for v in superset["volumes"] if v.split(":")[0] in compose["volumes"])
+    assert home.split(":")[1] == command[command.index("--home") + 1]

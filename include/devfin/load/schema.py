@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -293,3 +294,25 @@ def grant_read_roles(engine: Engine) -> dict[str, tuple[str, ...]]:
                     )
                 )
     return READ_ROLES
+
+
+# A PostgreSQL role name as devfin writes it in DDL, unquoted.
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def create_bi_login(engine: Engine, login: str, password: str | None) -> None:
+    """Create the login BI tools connect as (or set its password), a member of devfin_bi
+    only: it reads the marts and nothing else. Run after `grant_read_roles`."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError(f"logins need a PostgreSQL warehouse, not {engine.dialect.name}")
+    if not _ROLE_NAME.fullmatch(login) or login in READ_ROLES:
+        raise ValueError(f"not a login name devfin creates: {login!r}")
+    # DDL takes no bind parameters: the password goes in as a quoted literal (standard strings).
+    secret = "null" if password is None else "'" + password.replace("'", "''") + "'"
+    with engine.begin() as conn:
+        exists = conn.execute(
+            sa.text("select 1 from pg_roles where rolname = :login"), {"login": login}
+        ).first()
+        verb = "alter" if exists else "create"
+        conn.execute(sa.text(f"{verb} role {login} login password {secret}"))
+        conn.execute(sa.text(f"grant devfin_bi to {login}"))

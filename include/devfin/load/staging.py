@@ -71,7 +71,8 @@ def spool_sheets(
         try:
             written += spool.add_sheet_rows(tables)
         except warehouse.RowsRefused as error:
-            log.warning(
+            # counted by reason when the load ends; the database's words are in audit.quarantine
+            log.debug(
                 "%s: sheet %s refused by the warehouse, quarantined (load_error): %s",
                 item["source_url"], item["sheet_id"], error,
             )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -23,6 +24,11 @@ from devfin.load.locking import held_fds, scratch_dir, warehouse_lock
 from devfin.settings import Settings
 
 log = logging.getLogger(__name__)
+# dbt's lines but its summary, warnings and errors: a line as each node starts and another as it
+# ends, hundreds a build. On a logger of their own, which the CLI shows only with --verbose (an
+# Airflow task's log keeps them all).
+output_log = logging.getLogger(f"{__name__}.output")
+SHOWN = re.compile(r"Done\. PASS=|\bWARN|\bERROR\b|\bFAIL\b|\bError\b|Failure in|Completed with")
 
 PROFILE_NAME = "devfin"  # the profile in dbt/profiles.yml
 FAILED = ("error", "fail", "runtime error")
@@ -59,6 +65,8 @@ def dbt_env(settings: Settings, environ: Mapping[str, str] | None = None) -> dic
     env = {
         **settings.dbt_env(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # its lines are logged, not shown on a terminal: no colour codes in them
+        "DBT_USE_COLORS": "false",
         "DBT_LOG_LEVEL_FILE": settings.dbt_file_log_level,
     }
     if env["DEVFIN_DBT_TARGET"] == "postgres":
@@ -79,7 +87,7 @@ def run_dbt(
     ]
     env = {**os.environ, **dbt_env(settings)}
     with warehouse_lock(settings, f"dbt {' '.join(command)}") if lock else nullcontext():
-        log.info("running %s", " ".join(arguments))
+        log.info("running dbt %s (target and logs: %s)", " ".join(command), out_dir)
         completed = subprocess.run(
             arguments,
             env=env,
@@ -88,8 +96,7 @@ def run_dbt(
             check=False,
             pass_fds=held_fds(settings),  # dbt holds the warehouse with this process
         )
-    for line in completed.stdout.splitlines():
-        log.info("dbt: %s", line)
+    log_output(completed.stdout)
     return completed
 
 
@@ -132,13 +139,19 @@ def run_dbt_session(settings: Settings, *steps: DbtStep) -> list[int]:
             check=False,
             pass_fds=held_fds(settings),  # dbt holds the warehouse with this process
         )
-        for line in completed.stdout.splitlines():
-            log.info("dbt: %s", line)
+        log_output(completed.stdout)
         if not codes_path.exists():
             raise DbtError(
                 f"{described} stopped (exit {completed.returncode}):\n{completed.stderr[-2000:]}"
             )
         return json.loads(codes_path.read_text())
+
+
+def log_output(stdout: str) -> None:
+    """dbt's lines: its summary, warnings and errors on this module's logger, the rest on
+    `output_log`."""
+    for line in stdout.splitlines():
+        (log if SHOWN.search(line) else output_log).info("dbt: %s", line)
 
 
 def _folders(settings: Settings, out_dir: Path) -> tuple[str, ...]:
