@@ -1,0 +1,76 @@
+"""Sample IATI activity files of ADB: a country's random activities, seeded, with their truth."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from devfin.records import ParsedSheet
+from devfin.sources.adb_iati.samples.defects import DEFECTS, EXPECTED_ERRORS, apply
+from devfin.sources.adb_iati.samples.draw import Activity, random_activity
+from devfin.sources.adb_iati.samples.reference import COUNTRIES
+from devfin.sources.adb_iati.samples.render import render_file
+from devfin.sources.adb_iati.samples.truth import SOURCE, activity_truth
+
+__all__ = ["COUNTRIES", "DEFECTS", "SOURCE", "ExpectedError", "SampleFile", "generate", "write"]
+
+URL_PREFIX = "https://www.adb.org/iati/iati-activities-"
+# Stands for the time the file was made: generated files depend on their seed only.
+GENERATED = "2026-01-05T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class ExpectedError:
+    """An activity that must not parse: its position in the file and the ParseError reason."""
+
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class SampleFile:
+    """A generated activity file and, activity by activity, what a parser must make of it."""
+
+    country: str
+    sheet_id: str  # "iati-activities-ph", the file's name without ".xml"
+    url: str
+    content: bytes
+    truth: tuple[ParsedSheet | ExpectedError, ...]
+
+
+def activities(seed: int, country: str, count: int, defect_rate: float = 0.1) -> Iterator[Activity]:
+    """The activities of a country's file, each with at most one defect (`defect_rate` of them)."""
+    if country not in {code for code, _, _ in COUNTRIES}:
+        raise ValueError(f"no sample activities for country {country!r}")
+    rng = random.Random(f"adb_iati-{seed}-{country}")
+    for index in range(count):
+        activity = random_activity(rng, country, index)
+        if rng.random() < defect_rate:
+            activity = apply(rng, activity, rng.choice(DEFECTS))
+        yield activity
+
+
+def truth_of(activity: Activity, position: int) -> ParsedSheet | ExpectedError:
+    if activity.defect in EXPECTED_ERRORS:
+        return ExpectedError(position, EXPECTED_ERRORS[activity.defect])
+    return activity_truth(activity)
+
+
+def generate(seed: int, country: str, count: int, defect_rate: float = 0.1) -> SampleFile:
+    """A country's file of `count` activities, in memory, with each activity's truth."""
+    drawn = list(activities(seed, country, count, defect_rate))
+    content = "".join(render_file(drawn, GENERATED)).encode("utf-8")
+    truth = tuple(truth_of(activity, position) for position, activity in enumerate(drawn, 1))
+    sheet_id = f"iati-activities-{country.lower()}"
+    return SampleFile(country, sheet_id, f"{URL_PREFIX}{country.lower()}.xml", content, truth)
+
+
+def write(path: Path, seed: int, country: str, count: int, defect_rate: float = 0.1) -> int:
+    """Writes a country's file of `count` activities to `path` an activity at a time (no truth
+    kept: for files too large to hold); returns its size in bytes."""
+    with path.open("w", encoding="utf-8") as out:
+        for chunk in render_file(activities(seed, country, count, defect_rate), GENERATED):
+            out.write(chunk)
+    return path.stat().st_size
