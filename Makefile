@@ -129,6 +129,7 @@ bench: install ## the benchmarks in bench/ (figures in bench/README.md)
 	$(BIN)/python bench/history.py 2>&1 | $(EXIT_NOISE)
 	$(BIN)/python bench/validate.py 2>&1 | $(EXIT_NOISE)
 	$(BIN)/python bench/airflow_run.py
+	$(BIN)/python bench/iati_parse.py
 
 lock: ## re-resolve requirements.in into the pinned requirements.txt
 	$(PYTHON) -m pip install -q uv 2>&1 | $(PIP_QUIET)
