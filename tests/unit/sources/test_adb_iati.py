@@ -280,3 +280,13 @@ def test_a_file_cut_short_yields_what_came_before_then_raises() -> None:
     with pytest.raises(ParseError) as raised:
         next(results)
     assert raised.value.reason == "malformed_xml"
+
+
+def test_a_text_over_libxml2s_limit_is_a_malformed_file_not_an_unbounded_read() -> None:
+    """huge_tree stays off: a text node over 10 MB stops the file (after what came before)."""
+    source = document(activity(), activity("XM-DAC-46004-55343-002-LOAN4000", title="A" * 11**7))
+    results = iati.parse(source, sheet_id="x")
+    assert next(results).record.loan_or_grant_number == "GRNT0822"
+    with pytest.raises(ParseError, match="Text node too long") as raised:
+        next(results)
+    assert raised.value.reason == "malformed_xml"
