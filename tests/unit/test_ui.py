@@ -61,11 +61,12 @@ def test_ctrl_c_while_starting_stops_the_servers(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(ui, "AIRFLOW", fake)
     environ = {"PATH": "/usr/bin:/bin"}
     supervisor = ui.Supervisor(tmp_path / "home", "127.0.0.1", processes.free_port(), environ)
+    before = signal.getsignal(signal.SIGINT)  # pytest's, or ignored when run in the background
     threading.Timer(1, os.kill, (os.getpid(), signal.SIGINT)).start()
     assert supervisor.run() == 0
     assert len(supervisor.running) == 3
     assert alive([c.process.pid for c in supervisor.running]) == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # pytest's, restored
+    assert signal.getsignal(signal.SIGINT) == before  # restored
 
 
 def test_a_taken_port_is_refused(capsys) -> None:
@@ -78,8 +79,14 @@ def test_a_taken_port_is_refused(capsys) -> None:
 
 
 def test_make_ui_runs_the_supervisor_on_the_port_given() -> None:
+    # Not a sub-make of `make test`'s: that one would print its directory around the command.
+    environ = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "ui", "UI_PORT=8090"], cwd=REPO_DIR, capture_output=True, text=True
+        ["make", "--no-print-directory", "-n", "ui", "UI_PORT=8090"],
+        cwd=REPO_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     command = done.stdout.strip().splitlines()[-1]
