@@ -28,11 +28,9 @@ import sqlalchemy as sa
 
 from tests.airflow_cluster import free_port
 from tests.devtools import chromium
-from tests.integration.test_airflow_run import _airflow
+from tests.made_run import MadeRun
 
 pytestmark = pytest.mark.integration
-REPO_DIR = Path(__file__).resolve().parents[2]
-DEVFIN = str(Path(sys.executable).with_name("devfin"))
 DAGS = ("ingest_adb_pds", "ingest_cdia", "build_marts")
 TRIGGERED = "ingest_cdia"  # nothing new to load then: its run is short
 READY_TIMEOUT = 300
@@ -91,31 +89,15 @@ def token(ui: UI) -> str:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory, seed_samples: Path) -> dict[str, str]:
-    """A throwaway embedded run: the three DAGs run as `make run` runs them (`airflow dags
-    test`), on SQLite metadata under an Airflow home of its own."""
-    root = tmp_path_factory.mktemp("airflow_ui")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DEVFIN_"))},
-        "AIRFLOW_HOME": str(root / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_DIR / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+def home(made_run: MadeRun) -> dict[str, str]:
+    """The session's embedded run (tests/made_run.py): the three DAGs run as `make run` runs
+    them, on SQLite metadata under an Airflow home of its own (the modules before this one may
+    have run the marts DAG again there: the latest runs are whatever the metadata holds)."""
+    return {
+        **made_run.env,
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow.db'}",
-        "DEVFIN_REPO_DIR": str(REPO_DIR),
-        "DEVFIN_WAREHOUSE_URL": f"duckdb:///{root / 'devfin.duckdb'}",
-        "DEVFIN_DATA_DIR": str(root / "data"),
-        "DEVFIN_REPORT_DIR": str(root / "reports"),
-        "DEVFIN_SAMPLE_DIR": str(seed_samples),
     }
-    subprocess.run([DEVFIN, "dbt-manifest"], env=env, capture_output=True, check=True)
-    _airflow(env, "db", "migrate")
-    for pool in ("devfin_http", "devfin_duckdb"):  # as `make airflow-init`
-        _airflow(env, "pools", "set", pool, "1", pool)
-    for dag_id in DAGS:
-        _airflow(env, "dags", "test", dag_id)
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +208,7 @@ def test_the_dags_page_shows_the_dags_and_their_latest_runs(ui: UI, tmp_path: Pa
     assert struct.unpack(">II", data[16:24]) == (1400, 900)
     # Each DAG's latest run as the metadata database has it: its id and its state.
     assert page.runs == {dag_id: ui.runs(dag_id)[0] for dag_id in DAGS}
-    assert {state for _, state in page.runs.values()} == {"success"}
+    assert {state for _, state in page.runs.values()} <= FINISHED
 
 
 def test_ctrl_c_stops_every_process(ui: UI) -> None:
