@@ -316,22 +316,21 @@ def _read_recipient_country(activity: _Activity, element: etree._Element) -> Non
     activity.children[table].append(row)
 
 
-def _read_recipient_region(activity: _Activity, element: etree._Element) -> None:
-    table = IatiRecipientRegion.table
-    position = activity.position(table)
-    share = _percentage(activity, f"{table}.percentage[{position}]", element)
-    vocabulary = _attribute(element, "vocabulary") or DEFAULT_VOCABULARY
-    row = IatiRecipientRegion(position, _attribute(element, "code"), vocabulary, share)
-    activity.children[table].append(row)
+def _coded_share_reader(
+    record_type: type[IatiRecipientRegion] | type[IatiSector],
+) -> Callable[[_Activity, etree._Element], None]:
+    """The reader of an element coded in a vocabulary with a percentage share (a recipient
+    region, a sector): the same attributes, each into its own table."""
 
+    def read(activity: _Activity, element: etree._Element) -> None:
+        table = record_type.table
+        position = activity.position(table)
+        share = _percentage(activity, f"{table}.percentage[{position}]", element)
+        vocabulary = _attribute(element, "vocabulary") or DEFAULT_VOCABULARY
+        row = record_type(position, _attribute(element, "code"), vocabulary, share)
+        activity.children[table].append(row)
 
-def _read_sector(activity: _Activity, element: etree._Element) -> None:
-    table = IatiSector.table
-    position = activity.position(table)
-    share = _percentage(activity, f"{table}.percentage[{position}]", element)
-    vocabulary = _attribute(element, "vocabulary") or DEFAULT_VOCABULARY
-    row = IatiSector(position, _attribute(element, "code"), vocabulary, share)
-    activity.children[table].append(row)
+    return read
 
 
 def _read_budget(activity: _Activity, element: etree._Element) -> None:
@@ -404,8 +403,8 @@ _READERS: dict[str, Callable[[_Activity, etree._Element], None]] = {
     "activity-status": _read_activity_status,
     "activity-date": _read_activity_date,
     "recipient-country": _read_recipient_country,
-    "recipient-region": _read_recipient_region,
-    "sector": _read_sector,
+    "recipient-region": _coded_share_reader(IatiRecipientRegion),
+    "sector": _coded_share_reader(IatiSector),
     "budget": _read_budget,
     "transaction": _read_transaction,
 }
