@@ -18,6 +18,17 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Headless, sandbox-free (root in CI), and quiet: no network of its own beside the page's.
+HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 @dataclass
@@ -103,14 +114,7 @@ async def chromium(profile: Path, width: int = 1400, height: int = 1000) -> Asyn
     process = subprocess.Popen(
         [
             str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS,
             "--remote-debugging-port=0",
             f"--user-data-dir={profile}",
             f"--window-size={width},{height}",

@@ -17,6 +17,7 @@ from devfin.pipeline import ingest, publish_report
 from devfin.report import charts, write_dq_report
 from devfin.samples import write_corpus
 from devfin.settings import Settings, load_settings
+from tests.devtools import CHROMIUM, HEADLESS
 from tests.unit.test_report import (
     ESCAPED,
     FAILING,
@@ -28,7 +29,6 @@ from tests.unit.test_report import (
 )
 
 pytestmark = pytest.mark.integration
-CHROMIUM = Path("/usr/bin/chromium")
 REPO_DIR = Path(__file__).resolve().parents[2]
 # What Chromium logs (with --enable-logging=stderr) when a page's policy blocks something.
 POLICY_VIOLATION = "Content Security Policy"
@@ -52,14 +52,7 @@ def _chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (installs Debian's chromium)")
     command = [
         str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *HEADLESS,
         # The page's console on stderr: what its Content-Security-Policy blocked, among others.
         "--enable-logging=stderr",
         "--v=0",
