@@ -12,32 +12,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from devfin.airflow_run import read_run, sqlite_path
 from tests.made_run import BROKEN_MART, MadeRun, airflow
 
 pytestmark = pytest.mark.integration
 
 
-def _dag_run(env: dict[str, str], dag_id: str, check: bool = True) -> dict[str, object]:
+def _dag_run(env: dict[str, str], dag_id: str) -> dict[str, object]:
     """One `airflow dags test` of a DAG: its log, run id and the state of each task (read from
-    Airflow's metadata database)."""
-    log = airflow(env, "dags", "test", dag_id, check=check)
-    engine = sa.create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    with engine.connect() as conn:
-        run_id = conn.execute(
-            sa.text(
-                "select run_id from dag_run where dag_id = :dag_id order by run_after desc limit 1"
-            ),
-            {"dag_id": dag_id},
-        ).scalar_one()
-        states = conn.execute(
-            sa.text(
-                "select task_id, state from task_instance"
-                " where dag_id = :dag_id and run_id = :run_id"
-            ),
-            {"dag_id": dag_id, "run_id": run_id},
-        ).all()
-    engine.dispose()
-    return {"log": log, "run_id": run_id, "states": dict(states)}
+    Airflow's metadata database, as `make run`'s runner reads it)."""
+    log = airflow(env, "dags", "test", dag_id)
+    metadata = sqlite_path(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    run_id, _, _, tasks = read_run(metadata, dag_id)
+    return {"log": log, "run_id": run_id, "states": {task.task_id: task.state for task in tasks}}
 
 
 @pytest.fixture(scope="module")
