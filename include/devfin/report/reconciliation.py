@@ -85,12 +85,13 @@ def reconciliation(conn: Connection) -> Reconciliation | None:
 
 
 def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
-    """A field's counts as ints, how many rows it has, and its agreement rate: agreeing or within
-    tolerance over the projects both sources state it for (None when there are none)."""
+    """A field's counts as ints, how many rows it has, and its agreement rate as
+    `reconciliation_summary` defines it: agreeing or within tolerance over the projects both
+    sources hold (None when there are none)."""
     row = {key: (int(value or 0) if key != "field" else value) for key, value in row.items()}
     row["rows"] = sum(row[verdict] for verdict in VERDICTS)
-    both = row["agree"] + row["within_tolerance"] + row["differ"]
-    row["agreement_rate"] = (row["agree"] + row["within_tolerance"]) / both if both else None
+    agreeing = row["agree"] + row["within_tolerance"]
+    row["agreement_rate"] = agreeing / row["in_both"] if row["in_both"] else None
     return row
 
 
