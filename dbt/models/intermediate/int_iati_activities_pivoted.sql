@@ -58,8 +58,9 @@ transactions_in_usd as (
     select
         transactions.sheet_id,
         transactions.transaction_type_code,
-        coalesce(transactions.currency = 'USD', false) as is_usd,
-        case when transactions.currency = 'USD' then transactions.amount end as amount_usd
+        -- ISO 4217 writes codes in capitals; a file writing "usd" still means US dollars
+        coalesce(upper(transactions.currency) = 'USD', false) as is_usd,
+        case when upper(transactions.currency) = 'USD' then transactions.amount end as amount_usd
 
     from transactions
 

@@ -40,7 +40,9 @@ final as (
         transactions.transaction_date,
         transactions.amount,
         transactions.currency,
-        case when transactions.currency = 'USD' then transactions.amount end as amount_usd,
+        cast(
+            case when upper(transactions.currency) = 'USD' then transactions.amount end as numeric(18, 2)
+        ) as amount_usd,
         transactions.value_date,
         transactions.description,
         transactions.provider_org_ref,

@@ -16,6 +16,7 @@ final as (
         fetched_at,
         load_id,
         parser_version,
+        layout,
         provenance,
         missing_labels,
         repairs,

@@ -17,6 +17,7 @@ renamed as (
         fetched_at,
         load_id,
         parser_version,
+        layout,
         provenance,
         missing_labels,
         repairs,
