@@ -110,6 +110,59 @@ select
 """
 
 
+# 54037-001 in IATI: a loan in two versions (the first's transaction must not count) and a grant;
+# one transaction in yen, which no US-dollar total counts.
+IATI_STAGING_ROWS = """
+insert into staging.iati_activities by name
+select
+    *,
+    'https://www.adb.org/iati/iati-activities-cn.xml' as source_url, 'load-1' as load_id,
+    '1.0.0' as parser_version, '{}' as provenance, '[]' as missing_labels, '{}' as repairs,
+    '{}' as unparsed, sheet_id as iati_identifier, '54037-001' as project_number,
+from (values
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l1-sha', timestamptz '2026-01-05 00:00:00+00', 1,
+        'Green Economic Diversification (proposed)'),
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', timestamptz '2026-01-12 00:00:00+00', 2,
+        'Green Economic Diversification Project'),
+    ('XM-DAC-46004-54037-001-GRNT0822', 'g1-sha', timestamptz '2026-01-12 00:00:00+00', 3,
+        'Green Economic Diversification (grant)')
+) as rows (sheet_id, sheet_version, fetched_at, activity_status_code, title);
+
+insert into staging.iati_transactions by name
+select
+    *,
+    'https://www.adb.org/iati/iati-activities-cn.xml' as source_url,
+    timestamptz '2026-01-12 00:00:00+00' as fetched_at, 'load-1' as load_id,
+from (values
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l1-sha', 1, 2, 300000.00, 'USD'),
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', 1, 2, 250000.00, 'USD'),
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', 2, 3, 40000.00, 'USD'),
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', 3, 3, 1000000.00, 'JPY'),
+    ('XM-DAC-46004-54037-001-GRNT0822', 'g1-sha', 1, 2, 150000.00, 'USD'),
+    ('XM-DAC-46004-54037-001-GRNT0822', 'g1-sha', 2, 11, 20000.00, 'USD')
+) as rows (sheet_id, sheet_version, position, transaction_type_code, amount, currency);
+
+insert into staging.iati_activity_dates by name
+select
+    *,
+    'https://www.adb.org/iati/iati-activities-cn.xml' as source_url,
+    timestamptz '2026-01-12 00:00:00+00' as fetched_at, 'load-1' as load_id,
+from (values
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', 1, 1, date '2020-11-16'),
+    ('XM-DAC-46004-54037-001-LOAN4012', 'l2-sha', 2, 3, date '2025-11-30'),
+    ('XM-DAC-46004-54037-001-GRNT0822', 'g1-sha', 1, 2, date '2020-12-08'),
+    ('XM-DAC-46004-54037-001-GRNT0822', 'g1-sha', 2, 4, date '2023-11-30')
+) as rows (sheet_id, sheet_version, position, date_type_code, activity_date);
+
+insert into staging.iati_recipient_countries by name
+select
+    'XM-DAC-46004-54037-001-LOAN4012' as sheet_id, 'l2-sha' as sheet_version, 1 as position,
+    'CN' as country_code, 100.00 as percentage,
+    'https://www.adb.org/iati/iati-activities-cn.xml' as source_url,
+    timestamptz '2026-01-12 00:00:00+00' as fetched_at, 'load-1' as load_id;
+"""
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A DuckDB file with the staging tables and rows above, selected for dbt through the env."""
@@ -119,6 +172,7 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     engine.dispose()
     with duckdb.connect(str(path)) as connection:
         connection.execute(STAGING_ROWS)
+        connection.execute(IATI_STAGING_ROWS)
     monkeypatch.setenv("DEVFIN_DUCKDB_PATH", str(path))
     monkeypatch.setenv("DEVFIN_DBT_TARGET", "duckdb")
     monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -158,8 +212,22 @@ def test_dbt_build_counts_the_latest_version_of_each_project(
         ).fetchall()
         grains = {
             mart: connection.execute(f"select count(*) from marts.{mart}").fetchone()[0]
-            for mart in ("projects", "portfolio_summary", "project_operational_priorities")
+            for mart in (
+                "projects",
+                "portfolio_summary",
+                "project_operational_priorities",
+                "iati_activities",
+                "iati_transactions",
+                "iati_projects",
+            )
         }
+        iati_project = connection.execute(
+            "select activity_count, iati_identifiers, title, activity_status_code,"
+            " activity_status_name, recipient_country_name, planned_start_date,"
+            " actual_start_date, planned_end_date, actual_end_date, committed_usd, disbursed_usd,"
+            " incoming_commitment_usd, transaction_count, non_usd_transaction_count, sheet_versions"
+            " from marts.iati_projects where project_number = '54037-001'"
+        ).fetchall()
 
     assert portfolio == [
         (
@@ -220,7 +288,32 @@ def test_dbt_build_counts_the_latest_version_of_each_project(
         "projects": 2,
         "portfolio_summary": 2,
         "project_operational_priorities": 3,
+        "iati_activities": 2,
+        "iati_transactions": 5,
+        "iati_projects": 1,
     }
+    # The project's two activities at their latest versions: the loan's first version's
+    # commitment left out, the yen disbursement counted apart, the least advanced status.
+    assert iati_project == [
+        (
+            2,
+            "XM-DAC-46004-54037-001-GRNT0822, XM-DAC-46004-54037-001-LOAN4012",
+            "Green Economic Diversification (grant)",
+            2,
+            "Implementation",
+            "China",
+            date(2020, 11, 16),
+            date(2020, 12, 8),
+            date(2025, 11, 30),
+            date(2023, 11, 30),
+            Decimal("400000.00"),
+            Decimal("40000.00"),
+            Decimal("20000.00"),
+            5,
+            1,
+            "g1-sha, l2-sha",
+        )
+    ]
 
 
 def test_not_null_columns_fails_for_each_row_with_a_null_and_names_its_columns(

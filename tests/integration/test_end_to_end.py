@@ -81,6 +81,8 @@ def test_children_keep_duplicates_in_order(settings, first_run) -> None:
 # Marts that the two seed sheets leave empty by design: one version per sheet changes no field,
 # every tender of the seed is closed, and both seeds are good sheets (nothing quarantined).
 EMPTY_ON_SEEDS = {"project_field_changes", "open_tenders", "quarantined_sheets"}
+# The marts of adb_iati, whose files this run does not ingest (the seeds are two data sheets).
+NOT_INGESTED = {"iati_activities", "iati_transactions", "iati_projects"}
 
 
 def test_marts_built(first_run) -> None:
@@ -89,7 +91,7 @@ def test_marts_built(first_run) -> None:
         marts
     )
     empty = {name for name, count in marts.items() if count == 0}
-    assert empty <= EMPTY_ON_SEEDS, f"marts without rows: {sorted(empty)}"
+    assert empty <= EMPTY_ON_SEEDS | NOT_INGESTED, f"marts without rows: {sorted(empty)}"
 
 
 def test_counts_reconcile(settings, first_run) -> None:

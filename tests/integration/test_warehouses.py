@@ -74,7 +74,7 @@ def snapshots(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> di
             archive_url=str(root / "archive"),
             report_dir=root / "reports",
         )
-        run_all(f"both-{kind}", settings, ("adb_pds", "cdia"))
+        run_all(f"both-{kind}", settings, ("adb_pds", "cdia", "adb_iati"))
         taken[kind] = _snapshot(url)
         taken[kind]["seed metrics"] = _seed_metrics(url)
     return taken
@@ -101,6 +101,7 @@ def _seed_metrics(url: str) -> list[tuple]:
 def test_both_warehouses_load_the_demo_corpus(snapshots) -> None:
     for kind, snapshot in snapshots.items():
         assert len(snapshot["staging.adb_projects"]) > 10, kind
+        assert len(snapshot["marts.iati_activities"]) > 10, kind
         assert any(name.startswith("marts.") for name in snapshot), kind
 
 

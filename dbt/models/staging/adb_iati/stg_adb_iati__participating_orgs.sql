@@ -1,0 +1,45 @@
+-- The participating organisations, with their roles, of the latest version of every IATI activity.
+with
+
+source as (
+
+    select * from {{ source('adb_iati', 'iati_participating_orgs') }}
+
+),
+
+latest_versions as (
+
+    select
+        sheet_id,
+        sheet_version
+
+    from {{ ref('base_adb_iati__activity_versions') }}
+
+    where is_latest_version
+
+),
+
+final as (
+
+    select
+        source.sheet_id,
+        source.sheet_version,
+        source.position,
+        source.source_url,
+        source.fetched_at,
+        source.load_id,
+        source.ref,
+        source.organisation_type,
+        cast(source.role_code as integer) as role_code,
+        source.name
+
+    from source
+
+    -- the rows of older versions stay in staging, for the history; here only the latest counts
+    inner join latest_versions
+        on source.sheet_id = latest_versions.sheet_id
+        and source.sheet_version = latest_versions.sheet_version
+
+)
+
+select * from final
