@@ -26,7 +26,7 @@ from typing import Any
 
 from devfin.errors import ParseError
 from devfin.sources.adb_iati import samples
-from devfin.sources.adb_iati.parser import parse
+from devfin.sources.adb_iati.parser import read_activities
 
 MiB = 2**20
 SEED = 2026
@@ -44,7 +44,7 @@ def measure(path: Path, *, trace: bool = False) -> dict[str, Any]:
         tracemalloc.start()
     activities = errors = rows = 0
     started = time.perf_counter()
-    for parsed in parse(path, sheet_id=path.stem, url=path.as_uri()):
+    for parsed in read_activities(path, sheet_id=path.stem, url=path.as_uri()):
         if isinstance(parsed, ParseError):
             errors += 1
         else:

@@ -31,7 +31,7 @@ from airflow.sdk import Asset, Param, dag, task
 
 from devfin.load.locking import DUCKDB_POOL
 from devfin.settings import load_settings
-from devfin.sources import SOURCE_KEYS, staging_asset_uri
+from devfin.sources import SOURCE_KEYS, SOURCES, staging_asset_uri
 
 # Retries back off from 30 s, so a transient fault heals and a real one surfaces within minutes.
 # Limits the fetch tasks of all DAGs running at once (`make airflow-init` creates it).
@@ -51,7 +51,7 @@ DEFAULT_ARGS = {
 def build_ingest_dag(source: str) -> object:
     @dag(
         dag_id=f"ingest_{source}",
-        schedule="@daily",
+        schedule=SOURCES[source].schedule,
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=1,

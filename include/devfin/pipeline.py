@@ -28,16 +28,18 @@ from typing import Any
 
 from devfin import handover
 from devfin.extract.archive import Archive
+from devfin.extract.bundles import FilesArchive, splitter, unbundle
 from devfin.extract.discovery import load_plans, unique
 from devfin.extract.fetching import (
     FetchResult,
+    Known,
     LocalDirectorySource,
     SheetRef,
     SheetSource,
     batches,
     utc_now,
 )
-from devfin.extract.known import known_versions, record_fetches
+from devfin.extract.known import known_files, known_versions, record_fetches
 from devfin.load import audit, schema, staging, warehouse
 from devfin.load.locking import claim, remove_abandoned
 from devfin.load.quarantine import released_versions
@@ -50,6 +52,7 @@ from devfin.quality.checks import derive
 from devfin.quality.frames import staging_frames
 from devfin.quality.validation import CheckResult, Validator, critical_failures, load_suites
 from devfin.settings import Settings
+from devfin.sources import SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,7 @@ def fetch_sheets(
         refs = batches(refs, settings.fetch_batch_size)[batch]
     fetcher = sheet_source(source, settings)
     archive = Archive(settings.archive_url)
+    bundle = SOURCES[source].bundle
     outcomes = Counter[str]()
     name = f"fetched-{'all' if batch is None else batch}.jsonl"
     with (
@@ -111,20 +115,36 @@ def fetch_sheets(
         handover.jsonl_writer(run_dir / name) as out,
         progress.stage(source, "fetch", len(refs)) as advance,
     ):
-        for chunk in handover.batched(refs, settings.stream_batch_size):
-            ids = [ref.sheet_id for ref in chunk]
+
+        def known_of(ids: list[str]) -> dict[str, Known]:
             with engine.connect() as conn:
-                known = known_versions(conn, source, ids)
-            results = []
-            for result in fetcher.fetch(chunk, known, archive):
-                out.write(json_line(handover.fields(result)))
+                return known_versions(conn, source, ids)
+
+        for chunk in handover.batched(refs, settings.stream_batch_size):
+            chunk_ids = set(_ids(chunk))
+            results: list[FetchResult] = []
+            if bundle is None:
+                fetched = ((r, True) for r in fetcher.fetch(chunk, known_of(_ids(chunk)), archive))
+            else:  # files of many sheets: fetched as files, handed on as their sheets
+                with engine.connect() as conn:
+                    known = known_files(conn, source, _ids(chunk))
+                files = fetcher.fetch(chunk, known, FilesArchive(archive))
+                fetched = unbundle(files, splitter(bundle), archive, known_of)
+            for result, is_sheet in fetched:
+                if is_sheet:
+                    out.write(json_line(handover.fields(result)))
+                    outcomes[result.outcome] += 1
                 results.append(result)
-                advance(1)
+                if result.sheet_id in chunk_ids:  # a file's sheets are its one step
+                    advance(1)
             with engine.begin() as conn:
-                record_fetches(conn, load_id, source, ids, results)
-            outcomes.update(r.outcome for r in results)
+                record_fetches(conn, load_id, source, _ids(chunk) + _ids(results), results)
     log.info("%s: %s", source, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     return dict(outcomes)
+
+
+def _ids(items: list[SheetRef] | list[FetchResult]) -> list[str]:
+    return [item.sheet_id for item in items]
 
 
 # --- parse and validate ------------------------------------------------------------------------

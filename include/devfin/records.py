@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import typing
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +47,7 @@ def record_to_json(record: Any) -> dict[str, Any]:
     """A record's columns as JSON values (each parse worker writes thousands a second)."""
     data = dict(vars(record))  # a dataclass's fields, in order, and nothing else
     _, dates, decimals = _json_columns(type(record))
-    for name in dates:
+    for name in dates:  # a datetime too: its ISO form keeps its offset
         if (value := data[name]) is not None:
             data[name] = value.isoformat()
     for name in decimals:
@@ -69,13 +69,19 @@ def column_types(record_type: type) -> dict[str, type]:
 
 @functools.cache
 def _json_columns(record_type: type) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
-    """A record type's columns, and which of them JSON holds as ISO dates and as decimal text."""
+    """A record type's columns, and which of them JSON holds as ISO dates or datetimes and as
+    decimal text."""
     types = column_types(record_type)
     return (
         frozenset(types),
-        tuple(name for name, kind in types.items() if kind is date),
+        tuple(name for name, kind in types.items() if kind in (date, datetime)),
         tuple(name for name, kind in types.items() if kind is Decimal),
     )
+
+
+@functools.cache
+def _datetime_columns(record_type: type) -> frozenset[str]:
+    return frozenset(name for name, kind in column_types(record_type).items() if kind is datetime)
 
 
 def row_from_json(record_type: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -86,9 +92,10 @@ def row_from_json(record_type: type, data: dict[str, Any]) -> dict[str, Any]:
     if len(row) < len(names):
         for name in names - row.keys():
             row[name] = None
+    datetimes = _datetime_columns(record_type)
     for name in dates:
         if (value := row[name]) is not None:
-            row[name] = date.fromisoformat(value)
+            row[name] = (datetime if name in datetimes else date).fromisoformat(value)
     for name in decimals:
         if (value := row[name]) is not None:
             row[name] = Decimal(value)

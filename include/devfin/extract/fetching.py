@@ -19,7 +19,7 @@ from urllib.request import url2pathname
 from devfin.errors import FetchError
 from devfin.extract.archive import Archive
 
-SHEET_SUFFIXES = (".txt", ".html", ".htm")
+SHEET_SUFFIXES = (".txt", ".html", ".htm", ".xml")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class SheetSource(Protocol):
 
 
 class LocalDirectorySource:
-    """Saved pages: `<directory>/<sheet_id>.txt|.html`; the file stem is the sheet id."""
+    """Saved pages: `<directory>/<sheet_id>.txt|.html|.xml`; the file stem is the sheet id."""
 
     def __init__(
         self, source: str, directory: Path, clock: Callable[[], datetime] = utc_now

@@ -108,3 +108,36 @@ def known_versions(conn: sa.Connection, source: str, ids: list[str]) -> dict[str
         before = known.get(sheet_id, Known(sha256))
         known[sheet_id] = Known(sha256, etag or before.etag, last_modified or before.last_modified)
     return known
+
+
+def known_files(conn: sa.Connection, source: str, ids: list[str]) -> dict[str, Known]:
+    """Each file's (`Source.bundle`) latest fetch that brought or vouched for a body, in a run
+    that finished loading: its version and validators, for the conditional GET. A run that
+    never loaded may not have handed the file's sheets on: its fetch of the file does not count.
+    """
+    if not ids:
+        return {}
+    fetches, runs = schema.fetches, schema.load_runs
+    latest_first = {"partition_by": fetches.c.sheet_id, "order_by": fetches.c.fetched_at.desc()}
+    ranked = (
+        sa.select(
+            fetches.c.sheet_id,
+            fetches.c.content_sha256,
+            fetches.c.etag,
+            fetches.c.last_modified,
+            sa.func.row_number().over(**latest_first).label("recency"),
+        )
+        .join(runs, (runs.c.load_id == fetches.c.load_id) & (runs.c.source == fetches.c.source))
+        .where(
+            (fetches.c.source == source)
+            & fetches.c.sheet_id.in_(ids)
+            & fetches.c.content_sha256.is_not(None)
+        )
+        .subquery("ranked")
+    )
+    rows = conn.execute(
+        sa.select(
+            ranked.c.sheet_id, ranked.c.content_sha256, ranked.c.etag, ranked.c.last_modified
+        ).where(ranked.c.recency == 1)
+    )
+    return {sheet_id: Known(sha256, etag, modified) for sheet_id, sha256, etag, modified in rows}

@@ -25,7 +25,7 @@ from devfin.sources import generator
 
 DEFAULT_DEFECT_RATE = 0.10
 FORMATS = ("html", "text", "mixed")
-PAGE_SUFFIXES = frozenset({".html", ".txt"})
+PAGE_SUFFIXES = frozenset({".html", ".txt", ".xml"})
 
 
 def sample(source: str, seed: int, index: int, defect_rate: float = DEFAULT_DEFECT_RATE) -> Sample:

@@ -48,9 +48,15 @@ class Sample:
     # Other renderings of the page, by name; "html" and "text" are the two fields above.
     renderings: dict[str, Rendering] = field(default_factory=dict)
     mixed: str = "html"  # the rendering a corpus of mixed formats writes for this page
+    # The one rendering of a source whose pages have one format (IATI's XML): asked for any
+    # rendering, the page gives this one.
+    native: str | None = None
 
     def rendered(self, name: str) -> Rendering:
-        """The page written as `name`: one of `renderings`, else "html" or "text" (pipe)."""
+        """The page written as `name`: one of `renderings`, else "html" or "text" (pipe); a page
+        of one format (`native`) gives that whatever the name."""
+        if self.native is not None:
+            return self.renderings[self.native]
         if name in self.renderings:
             return self.renderings[name]
         if name == "html":

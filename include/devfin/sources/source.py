@@ -14,6 +14,11 @@ class Source:
     `records` are its record types, parent first, each with its staging `table`; `parser` and
     `generator` name its modules (imported when asked for: the registry stays light for DAG
     parsing); `identity` is what every layout of its pages prints, to tell a saved page's source.
+
+    `bundle` names the module whose `split` cuts a fetched file into its sheets, for a source
+    that publishes many sheets in one file (IATI: an activity per sheet, a file per country):
+    the file is fetched and archived whole, its sheets go on to parse. `schedule` is its ingest
+    DAG's (how often the source changes).
     """
 
     key: str
@@ -21,6 +26,8 @@ class Source:
     parser: str
     generator: str
     identity: re.Pattern[str]
+    bundle: str | None = None
+    schedule: str = "@daily"
 
     @property
     def tables(self) -> tuple[str, ...]:

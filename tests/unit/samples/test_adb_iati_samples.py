@@ -22,12 +22,14 @@ DEFECT_RATE = 0.3
 
 
 def parse(sample: samples.SampleFile) -> list[ParsedSheet | ParseError]:
-    return list(iati.parse(io.BytesIO(sample.content), sheet_id=sample.sheet_id, url=sample.url))
+    return list(
+        iati.read_activities(io.BytesIO(sample.content), sheet_id=sample.sheet_id, url=sample.url)
+    )
 
 
 @pytest.mark.parametrize(("seed", "country"), list(zip(SEEDS, COUNTRIES, strict=True)))
 def test_every_activity_reads_back_its_truth(seed: int, country: str) -> None:
-    sample = samples.generate(seed, country, COUNT, DEFECT_RATE)
+    sample = samples.generate_file(seed, country, COUNT, DEFECT_RATE)
     parsed = parse(sample)
     assert len(parsed) == len(sample.truth) == COUNT
     for position, (got, want) in enumerate(zip(parsed, sample.truth, strict=True), 1):
@@ -47,7 +49,7 @@ def test_the_files_vary_as_real_files_do() -> None:
     truths = [
         truth
         for seed, country in zip(SEEDS, COUNTRIES, strict=True)
-        for truth in samples.generate(seed, country, COUNT, DEFECT_RATE).truth
+        for truth in samples.generate_file(seed, country, COUNT, DEFECT_RATE).truth
     ]
     sheets = [t for t in truths if isinstance(t, ParsedSheet)]
     assert sum(isinstance(t, samples.ExpectedError) for t in truths) >= 5
@@ -71,19 +73,19 @@ def test_the_files_vary_as_real_files_do() -> None:
 
 
 def test_generation_is_deterministic_and_seeded() -> None:
-    first = samples.generate(5, "KH", 40)
-    assert samples.generate(5, "KH", 40) == first
-    assert samples.generate(6, "KH", 40).content != first.content
-    assert samples.generate(5, "UZ", 40).content != first.content
+    first = samples.generate_file(5, "KH", 40)
+    assert samples.generate_file(5, "KH", 40) == first
+    assert samples.generate_file(6, "KH", 40).content != first.content
+    assert samples.generate_file(5, "UZ", 40).content != first.content
 
 
 def test_a_written_file_is_the_generated_one(tmp_path: Path) -> None:
     path = tmp_path / "iati-activities-bd.xml"
     size = samples.write(path, 3, "BD", 60, DEFECT_RATE)
-    assert path.read_bytes() == samples.generate(3, "BD", 60, DEFECT_RATE).content
+    assert path.read_bytes() == samples.generate_file(3, "BD", 60, DEFECT_RATE).content
     assert size == path.stat().st_size
 
 
 def test_a_country_without_samples_is_refused() -> None:
     with pytest.raises(ValueError, match="XX"):
-        samples.generate(1, "XX", 1)
+        samples.generate_file(1, "XX", 1)

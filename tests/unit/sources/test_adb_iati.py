@@ -16,6 +16,7 @@ from devfin.sources import RECORD_TYPES, SOURCE_KEYS, SOURCES, UNWIRED
 from devfin.sources.adb_iati import SOURCE
 from devfin.sources.adb_iati import parser as iati
 from devfin.sources.adb_iati.records import (
+    IatiActivity,
     IatiActivityDate,
     IatiBudget,
     IatiDescription,
@@ -64,19 +65,20 @@ def document(*activities: str, prolog: str = "") -> io.BytesIO:
 
 
 def parse_one(source: io.BytesIO) -> ParsedSheet:
-    sheets, errors = iati.parse_all(source, sheet_id="test")
+    sheets, errors = iati.read_all(source, sheet_id="test")
     assert errors == [] and len(sheets) == 1
     return sheets[0]
 
 
-# --- Registration: built, not yet wired -----------------------------------------------------
+# --- Registration ------------------------------------------------------------------------------
 
 
-def test_adb_iati_is_the_only_source_being_built_and_registers_nothing() -> None:
-    assert SOURCE is None
-    assert UNWIRED == ("adb_iati",)
-    assert SOURCE_KEYS == ("adb_pds", "cdia")
-    assert "adb_iati" not in SOURCES and "adb_iati" not in RECORD_TYPES
+def test_adb_iati_is_registered_as_a_source_of_files_of_many_sheets() -> None:
+    assert SOURCE is not None and SOURCE.key == "adb_iati"
+    assert UNWIRED == ()
+    assert SOURCE_KEYS == ("adb_iati", "adb_pds", "cdia")
+    assert SOURCES["adb_iati"] is SOURCE and RECORD_TYPES["adb_iati"][0] is IatiActivity
+    assert SOURCE.bundle == "devfin.sources.adb_iati.files" and SOURCE.schedule == "@weekly"
 
 
 # --- The IATI Standard's example file -------------------------------------------------------
@@ -84,7 +86,7 @@ def test_adb_iati_is_the_only_source_being_built_and_registers_nothing() -> None
 
 @pytest.fixture(scope="module")
 def example() -> ParsedSheet:
-    sheets, errors = iati.parse_all(EXAMPLE, sheet_id="example")
+    sheets, errors = iati.read_all(EXAMPLE, sheet_id="example")
     assert errors == [] and len(sheets) == 1
     return sheets[0]
 
@@ -201,7 +203,9 @@ def test_an_activity_without_identifier_is_reported_by_position_and_the_rest_sti
         ),
         activity("XM-DAC-46004-55343-002-LOAN4000"),
     )
-    results = list(iati.parse(source, sheet_id="iati-activities-ph", url="https://x.test/ph.xml"))
+    results = list(
+        iati.read_activities(source, sheet_id="iati-activities-ph", url="https://x.test/ph.xml")
+    )
     assert [type(r).__name__ for r in results] == [
         "ParsedSheet",
         "ParseError",
@@ -268,14 +272,14 @@ def test_entities_are_neither_expanded_nor_fetched(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_iati_raises() -> None:
     with pytest.raises(ParseError) as raised:
-        list(iati.parse(io.BytesIO(b"<html><body>Not found</body></html>"), sheet_id="x"))
+        list(iati.read_activities(io.BytesIO(b"<html><body>Not found</body></html>"), sheet_id="x"))
     assert raised.value.reason == "not_a_data_sheet"
 
 
 def test_a_file_cut_short_yields_what_came_before_then_raises() -> None:
     whole = document(activity(), activity("XM-DAC-46004-55343-002-LOAN4000")).getvalue()
     cut = io.BytesIO(whole[: whole.index(b"LOAN4000")])
-    results = iati.parse(cut, sheet_id="x")
+    results = iati.read_activities(cut, sheet_id="x")
     assert next(results).record.loan_or_grant_number == "GRNT0822"
     with pytest.raises(ParseError) as raised:
         next(results)
@@ -285,7 +289,7 @@ def test_a_file_cut_short_yields_what_came_before_then_raises() -> None:
 def test_a_text_over_libxml2s_limit_is_a_malformed_file_not_an_unbounded_read() -> None:
     """huge_tree stays off: a text node over 10 MB stops the file (after what came before)."""
     source = document(activity(), activity("XM-DAC-46004-55343-002-LOAN4000", title="A" * 11**7))
-    results = iati.parse(source, sheet_id="x")
+    results = iati.read_activities(source, sheet_id="x")
     assert next(results).record.loan_or_grant_number == "GRNT0822"
     with pytest.raises(ParseError, match="Text node too long") as raised:
         next(results)

@@ -1,5 +1,9 @@
 """ADB's IATI activity files (source `adb_iati`): a file in, one parsed activity at a time out.
 
+The pipeline's sheet is one activity: the fetch stage cuts each file into its activities
+(`devfin.sources.adb_iati.files.split`), and `parse` reads one of them. `read_activities`
+reads a whole file, an activity at a time.
+
 ADB (publisher `XM-DAC-46004`) publishes its portfolio as IATI 2.03 activity files, one per
 country: an `<iati-activities>` root holding one `<iati-activity>` per loan or grant, whose
 identifier is `XM-DAC-46004-<project number>-<loan or grant number>`
@@ -23,6 +27,8 @@ than 256 levels is a malformed file, not an unbounded allocation).
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -83,6 +89,7 @@ LOOKED_FOR = (
 # Where each field of the activity record is read from (its provenance).
 FIELD_SOURCES = {
     "iati_identifier": "iati-identifier",
+    "layout": "iati-activities/@version",
     "project_number": "iati-identifier",
     "loan_or_grant_number": "iati-identifier",
     "hierarchy": "@hierarchy",
@@ -131,7 +138,42 @@ class _Activity:
         return len(self.children[table]) + 1
 
 
-def parse(
+def parse(content: str | bytes, *, sheet_id: str, url: str | None = None) -> ParsedSheet:
+    """The records of the one activity of an activity document (a piece `files.split` cut
+    from a file, the activity's identifier its sheet id). ParseError when the document holds no
+    activity or more than one, or one that cannot be named, or one named otherwise than
+    `sheet_id` (a second activity of its file with the same identifier)."""
+    body = content.encode("utf-8") if isinstance(content, str) else content
+    found = list(itertools.islice(read_activities(io.BytesIO(body), sheet_id=sheet_id, url=url), 2))
+    if not found:
+        raise ParseError(
+            f"no <{ACTIVITY}> in the document",
+            reason="not_a_data_sheet",
+            sheet_id=sheet_id,
+            url=url,
+        )
+    if len(found) > 1:
+        raise ParseError(
+            f"more than one <{ACTIVITY}>: a whole file, not one activity",
+            reason="not_one_activity",
+            sheet_id=sheet_id,
+            url=url,
+        )
+    sheet = found[0]
+    if isinstance(sheet, ParseError):
+        raise sheet
+    if sheet.record.iati_identifier != sheet_id:
+        raise ParseError(
+            f"the activity is {sheet.record.iati_identifier!r}, not {sheet_id!r}: an identifier"
+            " its file gives to more than one activity",
+            reason="duplicate_identifier",
+            sheet_id=sheet_id,
+            url=url,
+        )
+    return sheet
+
+
+def read_activities(
     source: str | os.PathLike[str] | IO[bytes], *, sheet_id: str, url: str | None = None
 ) -> Iterator[ParsedSheet | ParseError]:
     """Each activity of an IATI activity file (a path or a binary file object), in file order:
@@ -159,7 +201,7 @@ def parse(
                     sheet_id=sheet_id,
                     url=url,
                 )
-            yield _read_activity(element, position, sheet_id, url)
+            yield _read_activity(element, position, sheet_id, url, _layout(parent))
             # What is read is dropped: the activity, then all that came before it.
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
@@ -181,19 +223,25 @@ def parse(
         )
 
 
-def parse_all(
+def read_all(
     source: str | os.PathLike[str] | IO[bytes], *, sheet_id: str, url: str | None = None
 ) -> tuple[list[ParsedSheet], list[ParseError]]:
     """Every activity of a file, read, and the errors of those that could not be."""
     sheets: list[ParsedSheet] = []
     errors: list[ParseError] = []
-    for parsed in parse(source, sheet_id=sheet_id, url=url):
+    for parsed in read_activities(source, sheet_id=sheet_id, url=url):
         (errors if isinstance(parsed, ParseError) else sheets).append(parsed)
     return sheets, errors
 
 
+def _layout(root: etree._Element) -> str | None:
+    """The layout of a file's activities: the IATI standard version its root declares."""
+    version = _attribute(root, "version")
+    return f"iati-{version}" if version else None
+
+
 def _read_activity(
-    element: etree._Element, position: int, sheet_id: str, url: str | None
+    element: etree._Element, position: int, sheet_id: str, url: str | None, layout: str | None
 ) -> ParsedSheet | ParseError:
     identifier = _text(element.find("iati-identifier"))
     if identifier is None:
@@ -208,6 +256,7 @@ def _read_activity(
     )
     fields = activity.values
     fields["iati_identifier"] = identifier
+    fields["layout"] = layout
     match = _ADB_IDENTIFIER.fullmatch(identifier)
     if match is None:
         reason = f"not an ADB identifier ({PUBLISHER}-NNNNN-NNN-<loan or grant number>)"

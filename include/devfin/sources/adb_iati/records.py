@@ -22,6 +22,7 @@ class IatiActivity:
     table: ClassVar[str] = "iati_activities"
 
     iati_identifier: str  # "XM-DAC-46004-55343-001-GRNT0822"
+    layout: str | None = None  # "iati-2.03": the IATI standard version its file declares
     project_number: str | None = None  # "55343-001", from the identifier
     loan_or_grant_number: str | None = None  # "GRNT0822", what follows it in the identifier
     hierarchy: int | None = None
@@ -43,8 +44,8 @@ class IatiTitle:
     table: ClassVar[str] = "iati_titles"
 
     position: int
-    language: str | None
-    text: str | None
+    language: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,10 @@ class IatiDescription:
     table: ClassVar[str] = "iati_descriptions"
 
     position: int
-    description_type_code: int | None  # DescriptionType codelist: 1 general, 2 objectives,
+    description_type_code: int | None = None  # DescriptionType codelist: 1 general, 2 objectives,
     # 3 target groups, 4 other
-    language: str | None
-    text: str | None
+    language: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,13 @@ class IatiParticipatingOrg:
     table: ClassVar[str] = "iati_participating_orgs"
 
     position: int
-    ref: str | None
-    organisation_type: str | None  # OrganisationType codelist ("40" multilateral)
-    role_code: int | None  # OrganisationRole codelist: 1 funding, 2 accountable, 3 extending,
+    ref: str | None = None
+    organisation_type: str | None = None  # OrganisationType codelist ("40" multilateral)
+    role_code: int | None = (
+        None  # OrganisationRole codelist: 1 funding, 2 accountable, 3 extending,
+    )
     # 4 implementing
-    name: str | None  # its narrative in the activity's default language, else its first
+    name: str | None = None  # its narrative in the activity's default language, else its first
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,10 @@ class IatiRecipientCountry:
     table: ClassVar[str] = "iati_recipient_countries"
 
     position: int
-    country_code: str | None  # ISO 3166-1 alpha-2 (IATI's Country codelist has no vocabulary)
-    percentage: Decimal | None
+    country_code: str | None = (
+        None  # ISO 3166-1 alpha-2 (IATI's Country codelist has no vocabulary)
+    )
+    percentage: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,9 @@ class IatiRecipientRegion:
     table: ClassVar[str] = "iati_recipient_regions"
 
     position: int
-    region_code: str | None
-    vocabulary: str | None  # RegionVocabulary codelist; "1" (OECD DAC) when not written
-    percentage: Decimal | None
+    region_code: str | None = None
+    vocabulary: str | None = None  # RegionVocabulary codelist; "1" (OECD DAC) when not written
+    percentage: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -96,9 +101,11 @@ class IatiSector:
     table: ClassVar[str] = "iati_sectors"
 
     position: int
-    sector_code: str | None
-    vocabulary: str | None  # SectorVocabulary codelist; "1" (OECD DAC 5-digit) when not written
-    percentage: Decimal | None
+    sector_code: str | None = None
+    vocabulary: str | None = (
+        None  # SectorVocabulary codelist; "1" (OECD DAC 5-digit) when not written
+    )
+    percentage: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +113,9 @@ class IatiActivityDate:
     table: ClassVar[str] = "iati_activity_dates"
 
     position: int
-    date_type_code: int | None  # ActivityDateType codelist: 1 planned start, 2 actual start,
+    date_type_code: int | None = None  # ActivityDateType codelist: 1 planned start, 2 actual start,
     # 3 planned end, 4 actual end
-    activity_date: date | None
+    activity_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,13 +123,13 @@ class IatiBudget:
     table: ClassVar[str] = "iati_budgets"
 
     position: int
-    budget_type_code: int | None  # BudgetType codelist: 1 original, 2 revised
-    budget_status_code: int | None  # BudgetStatus codelist: 1 indicative, 2 committed
-    period_start_date: date | None
-    period_end_date: date | None
-    amount: Decimal | None
-    currency: str | None  # the value's own, else the activity's default currency
-    value_date: date | None
+    budget_type_code: int | None = None  # BudgetType codelist: 1 original, 2 revised
+    budget_status_code: int | None = None  # BudgetStatus codelist: 1 indicative, 2 committed
+    period_start_date: date | None = None
+    period_end_date: date | None = None
+    amount: Decimal | None = None
+    currency: str | None = None  # the value's own, else the activity's default currency
+    value_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -130,18 +137,18 @@ class IatiTransaction:
     table: ClassVar[str] = "iati_transactions"
 
     position: int
-    transaction_ref: str | None
-    transaction_type_code: int | None  # TransactionType codelist, 1-13 (2 commitment,
+    transaction_ref: str | None = None
+    transaction_type_code: int | None = None  # TransactionType codelist, 1-13 (2 commitment,
     # 3 disbursement, 4 expenditure, ...)
-    transaction_date: date | None
-    amount: Decimal | None
-    currency: str | None  # the value's own, else the activity's default currency
-    value_date: date | None
-    description: str | None
-    provider_org_ref: str | None
-    provider_org_name: str | None
-    receiver_org_ref: str | None
-    receiver_org_name: str | None
+    transaction_date: date | None = None
+    amount: Decimal | None = None
+    currency: str | None = None  # the value's own, else the activity's default currency
+    value_date: date | None = None
+    description: str | None = None
+    provider_org_ref: str | None = None
+    provider_org_name: str | None = None
+    receiver_org_ref: str | None = None
+    receiver_org_name: str | None = None
 
 
 # Parent first, then the children in the order the parser reads them.

@@ -23,6 +23,8 @@ from devfin.sources.adb_iati.samples.draw import ENGLISH, Activity, Money, Narra
 SOURCE = "adb_iati"
 # The vocabulary IATI says applies where a region or sector names none.
 DEFAULT_VOCABULARY = "1"
+# What the parser records of the files `render.render_file` writes (IATI 2.03).
+LAYOUT = "iati-2.03"
 
 
 class _Truth:
@@ -136,7 +138,7 @@ def activity_truth(activity: Activity) -> ParsedSheet:
         truth.add(IatiTransaction, *_transaction(truth, transaction))
     return ParsedSheet(
         source=SOURCE,
-        record=IatiActivity(**values),
+        record=IatiActivity(**values, layout=LAYOUT),
         children=truth.children,
         missing_labels=_missing(activity),
         unparsed=truth.unparsed,
