@@ -31,9 +31,12 @@ final as (
 
         -- IATI's transactions count in US dollars only, and neither side is converted: a sheet
         -- in another currency states no amount this comparison can use
-        case when projects.is_usd then projects.financing_adb end as adb_amount,
-        case when projects.is_usd then projects.financing_cofinancing end as cofinancing,
-        case when projects.is_usd then disbursements.disbursed_amount end as disbursed_to_date,
+        cast(case when projects.is_usd then projects.financing_adb end as numeric(18, 2))
+            as adb_amount,
+        cast(case when projects.is_usd then projects.financing_cofinancing end as numeric(18, 2))
+            as cofinancing,
+        cast(case when projects.is_usd then disbursements.disbursed_amount end as numeric(18, 2))
+            as disbursed_to_date,
 
         projects.approval_date,
         projects.signing_date,

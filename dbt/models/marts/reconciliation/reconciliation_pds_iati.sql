@@ -27,13 +27,16 @@ stated as (
             when 'status' then cast(compared_values.iati_code as {{ dbt.type_string() }})
             else compared_values.iati_title
         end as iati_value,
-        case compared_values.field_kind
-            when 'amount' then compared_values.iati_amount - compared_values.pds_amount
-            when 'date' then cast(
-                {{ dbt.datediff('compared_values.pds_date', 'compared_values.iati_date', 'day') }}
-                as numeric(18, 2)
-            )
-        end as difference
+        -- cast as a whole: PostgreSQL gives a case of numeric(18, 2) branches a bare numeric
+        cast(
+            case compared_values.field_kind
+                when 'amount' then compared_values.iati_amount - compared_values.pds_amount
+                when 'date' then {{
+                    dbt.datediff('compared_values.pds_date', 'compared_values.iati_date', 'day')
+                }}
+            end
+            as numeric(18, 2)
+        ) as difference
 
     from compared_values
 
