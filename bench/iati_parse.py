@@ -21,12 +21,14 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from devfin.errors import ParseError
-from devfin.sources.adb_iati import samples
-from devfin.sources.adb_iati.parser import read_activities
+from devfin.records import ParsedSheet
+from devfin.sources.adb_iati import files, samples
+from devfin.sources.adb_iati.parser import parse, read_activities
 
 MiB = 2**20
 SEED = 2026
@@ -34,7 +36,17 @@ COUNTRY = "PH"
 DEFECT_RATE = 0.1
 
 
-def measure(path: Path, *, trace: bool = False) -> dict[str, Any]:
+def _as_the_pipeline_reads(path: Path) -> Iterator[ParsedSheet | ParseError]:
+    """The file as the pipeline reads it: its body whole (as fetched), cut into its activities
+    (the fetch stage, `files.split`), each activity parsed alone (the parse stage)."""
+    for piece in files.split(path.read_bytes(), sheet_id=path.stem):
+        try:
+            yield parse(piece.content, sheet_id=piece.sheet_id, url=path.as_uri())
+        except ParseError as error:
+            yield error
+
+
+def measure(path: Path, *, trace: bool = False, pipeline: bool = False) -> dict[str, Any]:
     """Parse the file at `path` in this process: its figures (call it in a fresh one)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from parse_memory import peak_rss_mib
@@ -44,7 +56,11 @@ def measure(path: Path, *, trace: bool = False) -> dict[str, Any]:
         tracemalloc.start()
     activities = errors = rows = 0
     started = time.perf_counter()
-    for parsed in read_activities(path, sheet_id=path.stem, url=path.as_uri()):
+    if pipeline:
+        read = _as_the_pipeline_reads(path)
+    else:
+        read = read_activities(path, sheet_id=path.stem, url=path.as_uri())
+    for parsed in read:
         if isinstance(parsed, ParseError):
             errors += 1
         else:
@@ -64,7 +80,7 @@ def measure(path: Path, *, trace: bool = False) -> dict[str, Any]:
     }
 
 
-def run(count: int, *, trace: bool = False) -> dict[str, Any]:
+def run(count: int, *, trace: bool = False, pipeline: bool = False) -> dict[str, Any]:
     """A file of `count` activities written here, then parsed and measured in a fresh process."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"iati-activities-{COUNTRY.lower()}.xml"
@@ -72,6 +88,8 @@ def run(count: int, *, trace: bool = False) -> dict[str, Any]:
         args = [sys.executable, __file__, "--child", str(path)]
         if trace:
             args.append("--tracemalloc")
+        if pipeline:
+            args.append("--pipeline")
         completed = subprocess.run(args, capture_output=True, text=True, check=True, timeout=1800)
     return json.loads(completed.stdout.splitlines()[-1])
 
@@ -80,19 +98,25 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--activities", type=int, nargs="+", default=[5000, 20000])
     options.add_argument("--tracemalloc", action="store_true")
+    options.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="read as the pipeline does: the body whole, cut into activities, each parsed alone",
+    )
     options.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = options.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, trace=args.tracemalloc)))
+        print(json.dumps(measure(args.child, trace=args.tracemalloc, pipeline=args.pipeline)))
         return
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from parse import machine
 
     print(f"machine: {machine()}")
-    print(f"one generated file per size (seed {SEED}, {COUNTRY}), each parsed in a fresh process")
+    how = "cut into activities, each parsed alone" if args.pipeline else "streamed whole"
+    print(f"one generated file per size (seed {SEED}, {COUNTRY}), {how}, in a fresh process")
     for count in args.activities:
-        f = run(count, trace=args.tracemalloc)
+        f = run(count, trace=args.tracemalloc, pipeline=args.pipeline)
         seconds = f["seconds"]
         traced = f["traced_peak_mib"]
         print(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from devfin.sources import SOURCE_KEYS
+from devfin.transform.watch import MARTS_GROUP
 
 DAGS = (*(f"ingest_{source}" for source in SOURCE_KEYS), "build_marts")  # `make run`'s, in order
 AIRFLOW = Path(sys.executable).with_name("airflow")  # this environment's, whatever PATH says
@@ -342,13 +343,32 @@ def failure_tail(task: TaskEnd, log: Path, count: int = TAIL_LINES) -> list[str]
     ]
 
 
-def _tell(out: TextIO, skipped: list[str], task: TaskEnd) -> None:
-    """A task's lines on `out` as it ends; the skipped tasks are named in the DAG's line."""
+def _tell(out: TextIO, skipped: list[str], marts: list[TaskEnd], task: TaskEnd) -> None:
+    """A task's lines on `out` as it ends; the skipped tasks are named in the DAG's line, and
+    the marts built without a word to say are one line (`marts_line`) when the DAG ends."""
     if task.state == "skipped":
         skipped.append(task.name)
         return
+    if is_quiet_mart(task):
+        marts.append(task)
+        return
     for line in task_line(task):
         print(line, file=out, flush=True)
+
+
+def is_quiet_mart(task: TaskEnd) -> bool:
+    """A mart's task (`dbt.<mart>`) that succeeded and whose log warns of nothing."""
+    built = task.state == "success" and task.task_id.startswith(f"{MARTS_GROUP}.")
+    return built and not warnings_in(task.log_lines)
+
+
+def marts_line(marts: list[TaskEnd], width: int = 100) -> str:
+    """The marts' tasks that succeeded quietly, on one line: how many, their seconds, names."""
+    seconds = sum(task.seconds or 0.0 for task in marts)
+    names = ", ".join(task.task_id.removeprefix(f"{MARTS_GROUP}.") for task in marts)
+    head = f"  {'success':<8} {seconds:>5.1f} s  {len(marts)} marts ({MARTS_GROUP}.*): "
+    text = head + names
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_dags(
@@ -366,8 +386,11 @@ def run_dags(
         log = log_dir / f"make-run-{dag_id}.log"
         print(f"{dag_id}: airflow dags test, its log in {log}", file=out, flush=True)
         skipped: list[str] = []
-        outcome = run_dag(dag_id, log, metadata, functools.partial(_tell, out, skipped), env)
+        marts: list[TaskEnd] = []
+        outcome = run_dag(dag_id, log, metadata, functools.partial(_tell, out, skipped, marts), env)
         outcomes.append(outcome)
+        if marts:
+            print(marts_line(marts), file=out, flush=True)
         run_seconds = "" if outcome.run_seconds is None else f" in {outcome.run_seconds:.1f} s"
         names = ", ".join(skipped)
         if len(names) > 80:

@@ -49,6 +49,7 @@ from devfin.parse.sheets import json_line
 from devfin.progress import LOG_PROGRESS, Progress
 from devfin.quality import drift
 from devfin.quality.checks import derive
+from devfin.quality.codelists import value_sets
 from devfin.quality.frames import staging_frames
 from devfin.quality.validation import CheckResult, Validator, critical_failures, load_suites
 from devfin.settings import Settings
@@ -187,7 +188,8 @@ def validate_sheets(
     """Run the GX suites of the source's staging tables on the parsed sheets, in batches of
     `settings.stream_batch_size` sheets (results merged per expectation)."""
     run_dir = settings.run_dir(source, load_id)
-    suites = load_suites(settings.expectations_dir)
+    # the codelists the suites name, read from the dbt seeds: their one copy
+    suites = load_suites(settings.expectations_dir, value_sets(settings.dbt_project_dir / "seeds"))
     run_date = handover.started(run_dir).date()
     validator: Validator | None = None  # GX set up only when there is something to check
     parsed = handover.iter_jsonl(run_dir / "parsed.jsonl")

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("airflow")
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-EXPECTED_DAGS = {"ingest_adb_pds", "ingest_cdia", "build_marts"}
+EXPECTED_DAGS = {"ingest_adb_iati", "ingest_adb_pds", "ingest_cdia", "build_marts"}
 
 
 class ConnectionOpened(AssertionError):
@@ -85,10 +85,10 @@ def test_ingest_dags_are_fetch_parse_validate_load(dag_bag) -> None:
         assert not any(dag.get_task(t).outlets for t in ("load", "source_freshness", "dq_report"))
 
 
-def test_marts_dag_is_scheduled_on_both_ingest_assets(dag_bag) -> None:
+def test_marts_dag_is_scheduled_on_every_ingest_asset(dag_bag) -> None:
     load_outlets = {
         outlet.uri
-        for source in ("adb_pds", "cdia")
+        for source in ("adb_iati", "adb_pds", "cdia")
         for outlet in dag_bag.dags.get(f"ingest_{source}").get_task("announce_staging").outlets
     }
     marts = dag_bag.dags.get("build_marts")
@@ -210,3 +210,12 @@ def test_devfin_never_imports_airflow() -> None:
     for path in (REPO_DIR / "include" / "devfin").rglob("*.py"):
         text = path.read_text()
         assert "import airflow" not in text and "from airflow" not in text, path
+
+
+def test_each_ingest_dag_runs_as_often_as_its_source_changes(dag_bag) -> None:
+    # ADB regenerates its IATI files about weekly; the data sheets are read daily.
+    schedules = {
+        source: dag_bag.dags.get(f"ingest_{source}").timetable.serialize()["expression"]
+        for source in ("adb_iati", "adb_pds", "cdia")
+    }
+    assert schedules == {"adb_iati": "0 0 * * 0", "adb_pds": "0 0 * * *", "cdia": "0 0 * * *"}

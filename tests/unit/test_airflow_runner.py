@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from devfin import airflow_run
-from devfin.airflow_run import TaskEnd, describe, run_dags, task_line, warnings_in
+from devfin.airflow_run import (
+    TaskEnd,
+    describe,
+    is_quiet_mart,
+    marts_line,
+    run_dags,
+    task_line,
+    warnings_in,
+)
 
 SCHEMA = """
 create table dag_run (id integer primary key, dag_id text, run_id text, state text,
@@ -187,3 +195,24 @@ def test_airflow_run_needs_the_embedded_metadata(tmp_path, capsys, url, said) ->
 
     assert main(["airflow-run", "--metadata", url, "--log-dir", str(tmp_path)]) == 2
     assert said in capsys.readouterr().err
+
+
+def test_the_marts_built_quietly_are_one_line_and_a_mart_with_words_its_own() -> None:
+    quiet = [
+        TaskEnd(f"dbt.{name}", -1, "success", 1, 1.5, {"rows": 3}, ("INFO: built",))
+        for name in ("projects", "tenders")
+    ]
+    said = "2026-12-07T10:00:00.000+0000 [warning  ] stale source [devfin.transform]"
+    warned = TaskEnd("dbt.portfolio", -1, "success", 1, 2.0, {}, (said,))
+    failed = TaskEnd("dbt.open_tenders", -1, "failed", 1, 2.0, {}, ())
+    other = TaskEnd("dbt_foundations", -1, "success", 1, 9.0, {}, ())
+    assert [is_quiet_mart(t) for t in (*quiet, warned, failed, other)] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert marts_line(quiet) == "  success    3.0 s  2 marts (dbt.*): projects, tenders"
+    many = quiet * 30
+    assert len(marts_line(many)) == 100 and marts_line(many).endswith("…")

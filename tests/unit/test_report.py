@@ -681,3 +681,70 @@ def test_hostile_names_in_a_chart_are_text() -> None:
         assert chart.tags <= {"svg", "title", "line", "rect", "text"}
         assert all(not name.startswith("on") for attrs, _ in chart.marks for name in attrs)
     assert any(ATTRIBUTE_PAYLOAD in title for title in _titles(parsed["quarantine"]))
+
+
+# --- the reconciliation of the data sheets with IATI --------------------------------------------
+
+
+def _reconciled(settings: Settings) -> None:
+    """The two reconciliation marts as a marts build leaves them, a title hostile."""
+    engine = sa.create_engine(settings.warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create schema if not exists marts"))
+        conn.execute(
+            sa.text(
+                "create table marts.reconciliation_summary (country text, field text,"
+                " projects_in_both_sources int, agree int, within_tolerance int, differ int,"
+                " only_pds int, only_iati int)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "insert into marts.reconciliation_summary values"
+                " ('Viet Nam', 'title', 3, 1, 1, 1, 0, 2),"
+                " ('Philippines', 'title', 1, 0, 0, 1, 1, 0),"
+                " ('Philippines', 'adb_amount', 2, 2, 0, 0, 0, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "create table marts.reconciliation_pds_iati (project_number text, country text,"
+                " field text, pds_value text, iati_value text, difference numeric, verdict text,"
+                " iati_identifiers text)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "insert into marts.reconciliation_pds_iati values"
+                " ('55343-001', 'Viet Nam', 'title', 'Roads', :payload, null, 'differ', 'XM-1'),"
+                " ('40000-001', 'Philippines', 'title', 'A', 'B', null, 'differ', 'XM-2'),"
+                " ('40000-002', 'Philippines', 'adb_amount', '1.00', '1.00', 0, 'agree', 'XM-3')"
+            ),
+            {"payload": PAYLOAD},
+        )
+    engine.dispose()
+
+
+def test_the_report_and_summary_show_the_reconciliation_escaped(tmp_path: Path) -> None:
+    settings = build_sample_warehouse(tmp_path)
+    engine = sa.create_engine(settings.warehouse_url)
+    try:
+        before = write_dq_report(engine, settings).read_text(encoding="utf-8")
+        assert "Data sheets against IATI" not in before  # no marts built: no section
+        _reconciled(settings)
+        page = write_dq_report(engine, settings).read_text(encoding="utf-8")
+        text = summary(engine, settings)
+    finally:
+        engine.dispose()
+    section = page.split("id='reconciliation'")[1].split("<h2")[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    # by field over countries: title agrees 1, within 1, differs 2, only data sheet 1, only IATI 2
+    assert cells[:7] == ["adb_amount", "2", "0", "0", "0", "0", "100 %"]
+    assert cells[7:14] == ["title", "1", "1", "2", "1", "2", "50 %"]
+    # the differing values, hostile text inert
+    assert ESCAPED in section and PAYLOAD not in page
+    assert "40000-001" in section and "40000-002" not in section
+    assert (
+        "  reconciliation (data sheets against IATI): 9 project fields compared, 3 agree,"
+        " 1 within tolerance, 2 differ, 3 in one source only"
+    ) in text.splitlines()

@@ -69,7 +69,7 @@ def test_a_source_has_sample_sheets_a_sheets_entry_and_parser_tests(source: str)
     pages = [
         p
         for p in (REPO / "include" / "sample_data" / source).iterdir()
-        if p.suffix in (".html", ".txt")
+        if p.suffix in (".html", ".txt", ".xml")
     ]
     assert pages, f"include/sample_data/{source}/ holds no sample sheet"
     plans = yaml.safe_load((REPO / "include" / "sheets.yml").read_text(encoding="utf-8"))

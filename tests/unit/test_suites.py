@@ -37,6 +37,16 @@ EXPECTED_COUNTS = {
     "cdia_stakeholders": (4, 2),
     "cdia_infrastructure_sectors": (2, 2),
     "cdia_impact_areas": (2, 2),
+    "iati_activities": (13, 4),
+    "iati_titles": (2, 1),
+    "iati_descriptions": (2, 1),
+    "iati_participating_orgs": (3, 1),
+    "iati_recipient_countries": (3, 1),
+    "iati_recipient_regions": (4, 1),
+    "iati_sectors": (5, 1),
+    "iati_activity_dates": (3, 1),
+    "iati_budgets": (9, 1),
+    "iati_transactions": (7, 1),
 }
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 # Staging tables the sample generator does not fill yet: their suites' columns cannot be checked

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 from urllib.parse import quote
@@ -23,6 +24,9 @@ from devfin.extract.fetching import FetchResult, Known, SheetRef, archived
 
 # The outcomes of a file fetch that leave its body in the archive.
 _HAD = ("fetched", "unchanged", "not_modified")
+# The sheets of a file cut and looked up in the warehouse at a time: memory stays bounded
+# however many activities a file holds.
+PIECES_AT_A_TIME = 500
 
 
 class Piece(Protocol):
@@ -67,19 +71,29 @@ def unbundle(
             yield file, True  # no body: the file stands for its sheets, failed
             continue
         yield file, False
-        body = archive.get(file.content_sha256)
-        pieces = list(split(body, sheet_id=file.sheet_id))
-        known = known_of([piece.sheet_id for piece in pieces])
-        for piece in pieces:
-            ref = SheetRef(file.source, piece.sheet_id, f"{file.url}#{quote(piece.sheet_id)}")
-            result = archived(
-                ref,
-                file.fetched_at,
-                piece.content,
-                archive,
-                known.get(piece.sheet_id),
-                http_status=file.http_status,
-            )
-            if result.outcome == "unchanged" and file.outcome == "not_modified":
-                result = dataclasses.replace(result, outcome="not_modified")
-            yield result, True
+        pieces = split(archive.get(file.content_sha256), sheet_id=file.sheet_id)
+        while chunk := list(itertools.islice(pieces, PIECES_AT_A_TIME)):
+            yield from _sheets(file, chunk, archive, known_of(_ids(chunk)))
+
+
+def _ids(pieces: list[Piece]) -> list[str]:
+    return [piece.sheet_id for piece in pieces]
+
+
+def _sheets(
+    file: FetchResult, pieces: list[Piece], archive: Archive, known: dict[str, Known]
+) -> Iterator[tuple[FetchResult, bool]]:
+    """The sheets cut from a file, archived, each with its outcome."""
+    for piece in pieces:
+        ref = SheetRef(file.source, piece.sheet_id, f"{file.url}#{quote(piece.sheet_id)}")
+        result = archived(
+            ref,
+            file.fetched_at,
+            piece.content,
+            archive,
+            known.get(piece.sheet_id),
+            http_status=file.http_status,
+        )
+        if result.outcome == "unchanged" and file.outcome == "not_modified":
+            result = dataclasses.replace(result, outcome="not_modified")
+        yield result, True

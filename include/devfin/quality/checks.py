@@ -23,6 +23,29 @@ adb_disbursements
 cdia_interventions
     check_doubled_apostrophe_fields as above
     check_unparsed_values           as above
+
+adb_iati (`_iati`): each column is computed on the table named, from its rows and its activity's
+`unparsed` (a value the parser could not read is emptied and kept there, as its text and why)
+    check_identifier_unprefixed     iati_activities: the identifier when it does not start with
+                                    the reporting organisation's ref (IATI's rule); null when it
+                                    does or no ref is given
+    check_title_count               iati_activities: the activity's title narratives (rows of
+                                    iati_titles)
+    check_planned_start_date, check_actual_start_date, check_planned_end_date,
+    check_actual_end_date           iati_activities: the activity's first date of each type
+                                    (iati_activity_dates, ActivityDateType 1-4)
+    check_<code>_as_written         every code read as a whole number (activity status, description
+                                    type, organisation role, date type, budget type and status,
+                                    transaction type): the code as the file wrote it, the number
+                                    read or else the text the parser could not read (null when
+                                    none was written), for the suites to check against its codelist
+    check_<field>_unread            every other value read from text (hierarchy, last update,
+                                    percentages, dates): the text the parser could not read; null
+                                    when it was read or none was written
+    check_value_written             iati_budgets, iati_transactions: the row has a <value> (an
+                                    amount, read or not, a currency or a value date): its amount
+                                    must then have been read
+    check_latest_possible_date      iati_transactions: as above
 """
 
 from __future__ import annotations
@@ -43,6 +66,35 @@ FINANCING_COMPONENTS = (
     "financing_counterpart_others",
 )
 STALE_AFTER_MONTHS = 12
+IATI_PARENT = "iati_activities"
+# The codes the parser reads as whole numbers, by table: a code outside its codelist is
+# unread there, so the suites check the code as written (`check_<code>_as_written`).
+IATI_CODES = {
+    "iati_activities": ("activity_status_code",),
+    "iati_descriptions": ("description_type_code",),
+    "iati_participating_orgs": ("role_code",),
+    "iati_activity_dates": ("date_type_code",),
+    "iati_budgets": ("budget_type_code", "budget_status_code"),
+    "iati_transactions": ("transaction_type_code",),
+}
+# The other values read from text, by table (`check_<field>_unread`).
+IATI_READ = {
+    "iati_activities": ("hierarchy", "last_updated_at"),
+    "iati_recipient_countries": ("percentage",),
+    "iati_recipient_regions": ("percentage",),
+    "iati_sectors": ("percentage",),
+    "iati_activity_dates": ("activity_date",),
+    "iati_budgets": ("period_start_date", "period_end_date", "value_date"),
+    "iati_transactions": ("transaction_date", "value_date"),
+}
+IATI_VALUED = ("iati_budgets", "iati_transactions")
+# ActivityDateType codes and the activity's column holding its first date of that type.
+IATI_DATE_TYPES = {
+    1: "check_planned_start_date",
+    2: "check_actual_start_date",
+    3: "check_planned_end_date",
+    4: "check_actual_end_date",
+}
 
 
 def derive(frames: dict[str, Any], run_date: date) -> dict[str, Any]:
@@ -63,6 +115,8 @@ def derive(frames: dict[str, Any], run_date: date) -> dict[str, Any]:
         derived["adb_disbursements"] = frame
     if not _empty(derived.get("cdia_interventions")):
         derived["cdia_interventions"] = _cdia_interventions(derived["cdia_interventions"])
+    if not _empty(derived.get(IATI_PARENT)):
+        derived.update(_iati(derived))
     return derived
 
 
@@ -206,3 +260,106 @@ def _shortened(text: str) -> str:
     if len(text) <= UNPARSED_SAMPLE_CHARS:
         return text
     return text[: UNPARSED_SAMPLE_CHARS - 1] + "\u2026"
+
+
+# --- adb_iati ---------------------------------------------------------------------------------
+
+
+def _iati(frames: dict[str, Any]) -> dict[str, Any]:
+    """The adb_iati tables with rows, their `check_…` columns added."""
+    import pandas as pd
+
+    parent = frames[IATI_PARENT]
+    unparsed = {
+        (i, v): json.loads(u) if isinstance(u, str) and u else {}
+        for i, v, u in zip(
+            parent["sheet_id"], parent["sheet_version"], parent["unparsed"], strict=True
+        )
+    }
+    derived = {}
+    for table in dict.fromkeys((IATI_PARENT, *IATI_CODES, *IATI_READ, *IATI_VALUED)):
+        if _empty(frames.get(table)):
+            continue
+        frame = frames[table].copy()
+        for column in IATI_CODES.get(table, ()):
+            unread = _iati_unread(frame, unparsed, table, column)
+            frame[f"check_{column}_as_written"] = [
+                unread_text if pd.isna(code) else str(int(code))
+                for code, unread_text in zip(frame[column], unread, strict=True)
+            ]
+        for column in IATI_READ.get(table, ()):
+            frame[f"check_{column}_unread"] = _iati_unread(frame, unparsed, table, column)
+        if table in IATI_VALUED:
+            amount_unread = _iati_unread(frame, unparsed, table, "amount")
+            written = [frame[c].notna() for c in ("amount", "currency", "value_date")]
+            frame["check_value_written"] = (
+                written[0] | written[1] | written[2] | amount_unread.notna()
+            ).astype(bool)
+        derived[table] = frame
+    derived[IATI_PARENT] = _iati_activities(derived[IATI_PARENT], frames)
+    if "iati_transactions" in derived:
+        frame = derived["iati_transactions"]
+        frame["check_latest_possible_date"] = _latest_possible_date(frame)
+    return derived
+
+
+def _iati_activities(frame: Any, frames: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    frame["check_identifier_unprefixed"] = pd.Series(
+        [
+            identifier
+            if isinstance(ref, str)
+            and isinstance(identifier, str)
+            and not identifier.startswith(ref)
+            else None
+            for identifier, ref in zip(
+                frame["iati_identifier"], frame["reporting_org_ref"], strict=True
+            )
+        ],
+        index=frame.index,
+        dtype="object",
+    )
+    titles = _per_sheet(frame, _row_counts(frames.get("iati_titles")))
+    frame["check_title_count"] = titles.fillna(0).astype("int64")
+    dates = frames.get("iati_activity_dates")
+    for code, column in IATI_DATE_TYPES.items():
+        first = None
+        if not _empty(dates):
+            typed = dates[(dates["date_type_code"] == code) & dates["activity_date"].notna()]
+            ordered = typed.sort_values([*SHEET_KEY, "position"], kind="stable")
+            first = ordered.groupby(SHEET_KEY, sort=False)["activity_date"].first()
+        frame[column] = _per_sheet_date(frame, first)
+    return frame
+
+
+def _iati_unread(
+    frame: Any, unparsed: dict[tuple[str, str], dict[str, Any]], table: str, column: str
+) -> Any:
+    """The text of each row's `column` that the parser could not read (null when read): an
+    activity's own field is keyed by its name in `unparsed`, a child row's as
+    `<table>.<column>[<position>]`."""
+    import pandas as pd
+
+    sheets = zip(frame["sheet_id"], frame["sheet_version"], strict=True)
+    if table == IATI_PARENT:
+        keys = [(sheet, column) for sheet in sheets]
+    else:
+        positions = frame["position"]
+        keys = [
+            (sheet, f"{table}.{column}[{p}]") for sheet, p in zip(sheets, positions, strict=True)
+        ]
+    texts = [unparsed.get(sheet, {}).get(key, {}).get("text") for sheet, key in keys]
+    return pd.Series(texts, index=frame.index, dtype="object")
+
+
+def _per_sheet_date(frame: Any, by_sheet: Any) -> Any:
+    """A per-sheet-version date Series (indexed by sheet_id, sheet_version) aligned to `frame`,
+    as naive datetime64[ns] (NaT where the sheet has none)."""
+    import pandas as pd
+
+    if by_sheet is None or by_sheet.empty:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    keys = pd.MultiIndex.from_frame(frame[SHEET_KEY])
+    values = pd.to_datetime(by_sheet.reindex(keys).to_numpy()).astype("datetime64[ns]")
+    return pd.Series(values, index=frame.index)

@@ -12,6 +12,7 @@ import html
 import json
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,14 @@ class CheckResult:
     message: str | None = None
 
 
-def load_suites(directory: Path) -> dict[str, dict[str, Any]]:
-    """Every suite in a directory, by name (= staging table); malformed ones raise QualityError."""
+def load_suites(
+    directory: Path, value_sets: Mapping[str, list[str]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every suite in a directory, by name (= staging table); malformed ones raise QualityError.
+
+    A value set a suite names as a suite parameter (`{"$PARAMETER": "iati_codelist_currency"}`)
+    is filled in from `value_sets` (`devfin.quality.codelists`); one it names that `value_sets`
+    lacks raises QualityError. Without `value_sets` the parameters stay as written."""
     suites: dict[str, dict[str, Any]] = {}
     for path in sorted(directory.glob("*.json")):
         try:
@@ -77,8 +84,33 @@ def load_suites(directory: Path) -> dict[str, dict[str, Any]]:
                 f"suite {path}: check names must be unique in a suite, repeated:"
                 f" {', '.join(repeated)}"
             )
+        if value_sets is not None:
+            suite = _with_value_sets(path, suite, value_sets)
         suites[path.stem] = suite
     return suites
+
+
+PARAMETER = "$PARAMETER"
+
+
+def _with_value_sets(
+    path: Path, suite: dict[str, Any], value_sets: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """The suite with each value set named by a suite parameter replaced by its values."""
+    expectations = []
+    for expectation in suite.get("expectations", []):
+        kwargs = expectation.get("kwargs", {})
+        named = kwargs.get("value_set")
+        if isinstance(named, dict) and PARAMETER in named:
+            if named[PARAMETER] not in value_sets:
+                raise QualityError(
+                    f"suite {path}, {expectation['meta']['check']!r}: no value set"
+                    f" {named[PARAMETER]!r} (known: {', '.join(sorted(value_sets))})"
+                )
+            kwargs = {**kwargs, "value_set": list(value_sets[named[PARAMETER]])}
+            expectation = {**expectation, "kwargs": kwargs}
+        expectations.append(expectation)
+    return {**suite, "expectations": expectations}
 
 
 def build_suite(suite: dict[str, Any]) -> Any:

@@ -24,6 +24,7 @@ from devfin.paths import path_component
 from devfin.quality import drift
 from devfin.report import charts
 from devfin.report.data import SEVERITY_ORDER, Section, latest_runs, run_pages, section
+from devfin.report.reconciliation import Reconciliation, reconciliation, summary_line
 from devfin.settings import Settings
 from devfin.transform.docs import docs_dir
 
@@ -66,7 +67,14 @@ def write_dq_report(engine: Engine, settings: Settings) -> Path:
                 run_report_path(settings, load_id),
                 _page(conn, of_run, f"run {load_id}", run_page=True, dbt_docs=dbt_docs),
             )
-        page = _page(conn, latest, "latest run of each source", run_page=False, dbt_docs=dbt_docs)
+        page = _page(
+            conn,
+            latest,
+            "latest run of each source",
+            run_page=False,
+            dbt_docs=dbt_docs,
+            reconciled=reconciliation(conn),  # the marts' present state: the latest page only
+        )
     path = report_path(settings)
     _write(path, page)
     return path
@@ -87,8 +95,10 @@ def _page(
     subtitle: str,
     run_page: bool,
     dbt_docs: bool = False,
+    reconciled: Reconciliation | None = None,
 ) -> str:
-    """One report page: an overview of the runs given (one per source), then a section each."""
+    """One report page: an overview of the runs given (one per source), the reconciliation of
+    the data sheets with IATI when given, then a section per run."""
     return (
         _environment()
         .get_template("page.html.j2")
@@ -101,6 +111,7 @@ def _page(
             sections=[section(conn, run) for run in runs],
             run_page=run_page,
             dbt_docs=dbt_docs,
+            reconciliation=reconciled,
             up="../" if run_page else "",  # run pages live one folder down, in dq/runs/
             to_runs="" if run_page else "runs/",
         )
@@ -190,6 +201,7 @@ def summary(engine: Engine, settings: Settings) -> str:
     lines = ["devfin run summary"]
     with engine.connect() as conn:
         latest = latest_runs(conn)
+        reconciled = summary_line(reconciliation(conn))
     for run in latest:
         lines.append(
             f"  {run['source']:<8} run {run['load_id']}: {run['sheets_fetched']} sheets seen,"
@@ -200,6 +212,8 @@ def summary(engine: Engine, settings: Settings) -> str:
         )
     marts = warehouse.table_counts(engine, "marts")
     lines.append("  marts: " + (", ".join(f"{k} ({v} rows)" for k, v in marts.items()) or "none"))
+    if reconciled is not None:
+        lines.append(reconciled)
     shown = sa.engine.make_url(settings.warehouse_url).render_as_string(hide_password=True)
     lines.append(f"  warehouse: {shown}")
     lines.append(f"  DQ report: {report_path(settings)}")

@@ -36,12 +36,12 @@ def _expected(sidecar: dict[str, Any]) -> tuple[str, Any]:
 
 
 @pytest.mark.parametrize("page_format", ["html", "text", "mixed"])
-def test_a_thousand_generated_sheets_parse_back_to_their_truth(
+def test_500_generated_sheets_per_source_parse_back_to_their_truth(
     tmp_path: Path, page_format: str
 ) -> None:
     manifest = write_corpus(tmp_path, 500, seed=7, page_format=page_format)
     sidecars = sorted(tmp_path.glob("*/*.truth.json"))
-    assert len(sidecars) == 500 * len(SOURCES) == 1000
+    assert len(sidecars) == 500 * len(SOURCES)
     mismatches = []
     for path in sidecars:
         sidecar = json.loads(path.read_text(encoding="utf-8"))
@@ -49,11 +49,11 @@ def test_a_thousand_generated_sheets_parse_back_to_their_truth(
         got = _outcome(sidecar["source"], page, sidecar["sheet_id"], sidecar["url"])
         if got != _expected(sidecar):
             mismatches.append(sidecar["sheet_id"])
-    assert mismatches == [], f"{len(mismatches)} of 1000 pages differ from their truth"
+    assert mismatches == [], f"{len(mismatches)} of {len(sidecars)} pages differ from their truth"
     injected = sum(
         n for counts in manifest["sources"].values() for k, n in counts.items() if k != "clean"
     )
-    assert 50 <= injected <= 150, "about 10 % of the pages carry a defect"
+    assert 0.05 <= injected / len(sidecars) <= 0.15, "about 10 % of the pages carry a defect"
 
 
 def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -67,8 +67,11 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
 def test_samples_command_writes_pages_and_sidecars(tmp_path: Path, capsys) -> None:
     assert main(["samples", "--count", "3", "--seed", "5", "--out", str(tmp_path)]) == 0
     for source in SOURCES:
-        assert len(list((tmp_path / source).glob("*.html"))) == 3
-        assert len(list((tmp_path / source).glob("*.truth.json"))) == 3
+        sidecars = list((tmp_path / source).glob("*.truth.json"))
+        pages = [p for p in (tmp_path / source).glob("*.*") if p not in sidecars]
+        assert len(sidecars) == 3 and len(pages) == 3
+        # a source of one format (IATI's XML) writes it whatever the format asked
+        assert {p.suffix for p in pages} == ({".xml"} if source == "adb_iati" else {".html"})
     assert "adb_pds: 3 pages" in capsys.readouterr().out
 
 

@@ -63,7 +63,7 @@ def split(content: bytes, *, sheet_id: str) -> Iterator[Piece]:
     except etree.XMLSyntaxError:
         yield Piece(f"{sheet_id}#file", content)
         return
-    if opening is None or position == 0 and context.root.tag != ROOT:
+    if opening is None or (position == 0 and context.root.tag != ROOT):
         yield Piece(f"{sheet_id}#file", content)
 
 

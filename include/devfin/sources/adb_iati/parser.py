@@ -144,7 +144,8 @@ def parse(content: str | bytes, *, sheet_id: str, url: str | None = None) -> Par
     activity or more than one, or one that cannot be named, or one named otherwise than
     `sheet_id` (a second activity of its file with the same identifier)."""
     body = content.encode("utf-8") if isinstance(content, str) else content
-    found = list(itertools.islice(read_activities(io.BytesIO(body), sheet_id=sheet_id, url=url), 2))
+    activities = read_activities(io.BytesIO(body), sheet_id=sheet_id, url=url)
+    found = list(itertools.islice(activities, 2))
     if not found:
         raise ParseError(
             f"no <{ACTIVITY}> in the document",
@@ -153,6 +154,8 @@ def parse(content: str | bytes, *, sheet_id: str, url: str | None = None) -> Par
             url=url,
         )
     if len(found) > 1:
+        for _ in activities:  # a whole file: its own fault, if it has one, says more
+            pass
         raise ParseError(
             f"more than one <{ACTIVITY}>: a whole file, not one activity",
             reason="not_one_activity",

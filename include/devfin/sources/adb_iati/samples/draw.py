@@ -24,6 +24,8 @@ from devfin.sources.adb_iati.samples.reference import (
 
 ENGLISH = "en"
 TRANSACTION_TYPES = (1, 2, 3, 4, 11, 12)
+# The last day a transaction may be dated: the generated files are made on 2026-01-05.
+LAST_TRANSACTION_DAY = date(2026, 1, 4)
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,8 @@ def _budget(rng: random.Random, start: date, year: int) -> Money:
 
 
 def _transaction(rng: random.Random, start: date) -> Money:
-    day = start + timedelta(days=rng.randrange(3000))
+    # a transaction has happened: none after the day the files say they were made
+    day = min(start + timedelta(days=rng.randrange(3000)), LAST_TRANSACTION_DAY)
     has_description = rng.random() < 0.4
     description = (Narrative(None, f"Tranche {rng.randint(1, 9)}"),) if has_description else ()
     provider = receiver = None
