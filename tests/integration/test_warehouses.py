@@ -29,6 +29,9 @@ RUN_COLUMNS = {
     # marts.quarantined_sheets: the entry's id is a hash of its run's id
     "quarantine_id",
     "quarantined_at",
+    # marts.reconciliation_pds_iati: when each side's version compared was fetched
+    "pds_fetched_at",
+    "iati_fetched_at",
 }
 
 
