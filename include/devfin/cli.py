@@ -80,7 +80,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _samples_command(args: argparse.Namespace) -> int:
-    from devfin.samples import write_corpus
+    from devfin.samples import write_corpus, write_demo_iati_files
 
     manifest = write_corpus(
         args.out,
@@ -93,6 +93,9 @@ def _samples_command(args: argparse.Namespace) -> int:
     for source, counts in manifest["sources"].items():
         detail = ", ".join(f"{kind} {n}" for kind, n in counts.items())
         print(f"{source}: {args.count} pages in {args.out / source} ({detail})")
+    if {"adb_pds", "adb_iati"} <= manifest["sources"].keys():
+        files = write_demo_iati_files(args.out, args.count, args.seed, args.defect_rate)
+        print(f"adb_iati: {', '.join(files)}: the ADB projects' activities, to reconcile")
     return 0
 
 

@@ -95,3 +95,23 @@ def write_corpus(
         manifest["sources"][source] = dict(sorted(defects.items()))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def write_demo_iati_files(out: Path, count: int, seed: int, defect_rate: float) -> list[str]:
+    """The IATI country files of the corpus's ADB projects (`out/adb_iati/`), disagreeing with
+    their data sheets here and there as `devfin.samples.pairs` draws it, so that a run of the
+    corpus reconciles the two sources; returns the files' names."""
+    from devfin.samples import pairs
+
+    sheets = [
+        page.truth
+        for page in samples("adb_pds", count, seed, defect_rate)
+        if page.truth is not None
+    ]
+    folder = out / "adb_iati"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for stem, content in pairs.iati_files_for(sheets, seed).items():
+        (folder / f"{stem}.xml").write_bytes(content)
+        names.append(f"{stem}.xml")
+    return names

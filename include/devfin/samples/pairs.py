@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -220,11 +221,31 @@ def generate(seed: int, count: int) -> Pairs:
             found = verdict(kind, pds[name], iati[name])
             if found is not None:
                 truth[(number, name)] = Expected(found, as_text(pds[name]), as_text(iati[name]))
-    files = {
+    return Pairs(pages, _files(countries), truth)
+
+
+def iati_files_for(sheets: Iterable[ParsedSheet], seed: int) -> dict[str, bytes]:
+    """The IATI files of the projects of data sheets written already (the demo corpus's), each
+    field drawn to agree or not as `generate` draws them (a country unknown here: left out)."""
+    rng = random.Random(f"pairs-for-{seed}")
+    drawn: Counter[tuple[str, str | None]] = Counter()
+    countries: dict[str, list[Activity]] = {}
+    for sheet in sheets:
+        country = ISO2.get(sheet.record.country or "")
+        if country is None or sheet.record.project_number is None:
+            continue
+        pds = sheet_values(sheet)
+        iati = {name: _disagree(rng, name, pds[name], drawn) for name in FIELDS}
+        activities = _activities(rng, sheet.record.project_number, country, iati)
+        countries.setdefault(country, []).extend(activities)
+    return _files(countries)
+
+
+def _files(countries: dict[str, list[Activity]]) -> dict[str, bytes]:
+    return {  # a file per country, named as ADB names them
         f"iati-activities-{country.lower()}": "".join(render_file(activities, GENERATED)).encode()
         for country, activities in sorted(countries.items())
     }
-    return Pairs(pages, files, truth)
 
 
 def write(out: Path, seed: int, count: int) -> Pairs:

@@ -11,7 +11,7 @@ import pytest
 from devfin.cli import main
 from devfin.errors import ParseError
 from devfin.records import parsed_sheet_to_json
-from devfin.samples import SOURCES, write_corpus
+from devfin.samples import SOURCES, write_corpus, write_demo_iati_files
 from devfin.sources import get_source
 
 NOT_COMPARED = ("provenance", "parser_version")  # provenance differs between renderings
@@ -68,10 +68,12 @@ def test_samples_command_writes_pages_and_sidecars(tmp_path: Path, capsys) -> No
     assert main(["samples", "--count", "3", "--seed", "5", "--out", str(tmp_path)]) == 0
     for source in SOURCES:
         sidecars = list((tmp_path / source).glob("*.truth.json"))
-        pages = [p for p in (tmp_path / source).glob("*.*") if p not in sidecars]
+        countries = list((tmp_path / source).glob("iati-activities-*.xml"))  # to reconcile
+        pages = [p for p in (tmp_path / source).glob("*.*") if p not in sidecars + countries]
         assert len(sidecars) == 3 and len(pages) == 3
         # a source of one format (IATI's XML) writes it whatever the format asked
         assert {p.suffix for p in pages} == ({".xml"} if source == "adb_iati" else {".html"})
+    assert list((tmp_path / "adb_iati").glob("iati-activities-*.xml"))  # written last
     assert "adb_pds: 3 pages" in capsys.readouterr().out
 
 
@@ -105,3 +107,26 @@ def test_the_shipped_demo_corpus_is_what_the_generator_writes(tmp_path: Path) ->
         if p.relative_to(shipped) in regenerated
     }
     assert on_disk == regenerated
+
+
+def test_the_shipped_iati_files_reconcile_the_demo_corpus_projects(tmp_path: Path) -> None:
+    """`make samples` writes the IATI files of the demo corpus's ADB projects beside it."""
+    shipped = Path(__file__).resolve().parents[3] / "include" / "sample_data"
+    manifest = json.loads((shipped / "manifest.json").read_text())
+    names = write_demo_iati_files(
+        tmp_path, manifest["count_per_source"], manifest["seed"], manifest["defect_rate"]
+    )
+    assert names and all(name.startswith("iati-activities-") for name in names)
+    for name in names:
+        assert (shipped / "adb_iati" / name).read_bytes() == (
+            tmp_path / "adb_iati" / name
+        ).read_bytes()
+    # every ADB project of the corpus whose sheet parses has its activities in one of them
+    corpus = sorted(p.stem for p in (shipped / "adb_pds").glob("4*.truth.json"))
+    text = b"".join((tmp_path / "adb_iati" / name).read_bytes() for name in names)
+    parsed = [
+        stem.removesuffix(".truth")
+        for stem in corpus
+        if json.loads((shipped / "adb_pds" / f"{stem}.json").read_text())["truth"] is not None
+    ]
+    assert parsed and all(f"XM-DAC-46004-{number}-".encode() in text for number in parsed)
