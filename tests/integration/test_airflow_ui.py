@@ -1,7 +1,7 @@
 """`make ui`: after the DAGs ran as `make run` runs them, the supervisor `make ui` starts serves the
 Airflow UI on a free port over the same SQLite metadata; a run triggered through the UI's API runs
 (LocalExecutor); headless Chromium, logged in with the password the supervisor printed, shows the
-three DAGs and their latest runs' states; Ctrl-C (SIGINT) stops every process it started."""
+every DAG and its latest run's state; Ctrl-C (SIGINT) stops every process it started."""
 
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
+from devfin.airflow_run import DAGS
 from tests.airflow_cluster import free_port
 from tests.devtools import chromium
 from tests.made_run import MadeRun
 
 pytestmark = pytest.mark.integration
-DAGS = ("ingest_adb_pds", "ingest_cdia", "build_marts")
 TRIGGERED = "ingest_cdia"  # nothing new to load then: its run is short
 READY_TIMEOUT = 300
 RUN_TIMEOUT = 300
