@@ -1,6 +1,6 @@
 """`make ui`: after the DAGs ran as `make run` runs them, the supervisor `make ui` starts serves the
 Airflow UI on a free port over the same SQLite metadata; a run triggered through the UI's API runs
-(LocalExecutor); headless Chromium, logged in with the password the supervisor printed, shows the
+(LocalExecutor); headless Chromium, logged in with the password the supervisor printed, shows
 every DAG and its latest run's state; Ctrl-C (SIGINT) stops every process it started."""
 
 from __future__ import annotations
