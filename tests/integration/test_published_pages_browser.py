@@ -70,7 +70,10 @@ class _Page(HTMLParser):
 
 
 def _rendered(url: str, profile: Path) -> _Page:
-    done = _chromium(profile, "--dump-dom", url)
+    # dbt's docs page draws itself from manifest.json and catalog.json, fetched after the load
+    # event (which ends --dump-dom): virtual time lets that finish first, however big the project
+    waits = ("--virtual-time-budget=20000",) if "/dbt/" in url else ()
+    done = _chromium(profile, *waits, "--dump-dom", url)
     parsed = _Page()
     parsed.feed(done.stdout)
     parsed.violations = policy_violations(done)
