@@ -82,12 +82,12 @@ def write_corpus(
         for page in samples(source, count, seed, defect_rate):
             name = page.mixed if page_format == "mixed" else page_format
             rendering = page.rendered(name)
-            page_path = folder / f"{page.sheet_id}{rendering.suffix}"
+            page_path = folder / f"{page.stem}{rendering.suffix}"
             page_path.write_text(rendering.body, encoding="utf-8")
             # A page written before in another format would be a second sheet of the same id.
             for suffix in PAGE_SUFFIXES - {rendering.suffix}:
-                (folder / f"{page.sheet_id}{suffix}").unlink(missing_ok=True)
-            sidecar = folder / f"{page.sheet_id}.truth.json"
+                (folder / f"{page.stem}{suffix}").unlink(missing_ok=True)
+            sidecar = folder / f"{page.stem}.truth.json"
             sidecar.write_text(
                 json.dumps(truth_json(page, name), indent=1, ensure_ascii=False) + "\n"
             )

@@ -51,6 +51,14 @@ class Sample:
     # The one rendering of a source whose pages have one format (IATI's XML): asked for any
     # rendering, the page gives this one.
     native: str | None = None
+    # The name its file is written under, when not its sheet id: a file of one IATI activity
+    # without identifier is `iati-sample-00006.xml`, the sheet cut from it is named after it.
+    file_stem: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The name (without suffix) of the file the page is written to, and of its sidecar."""
+        return self.file_stem or self.sheet_id
 
     def rendered(self, name: str) -> Rendering:
         """The page written as `name`: one of `renderings`, else "html" or "text" (pipe); a page

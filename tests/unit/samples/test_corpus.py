@@ -45,7 +45,8 @@ def test_500_generated_sheets_per_source_parse_back_to_their_truth(
     mismatches = []
     for path in sidecars:
         sidecar = json.loads(path.read_text(encoding="utf-8"))
-        (page,) = [p for p in path.parent.glob(sidecar["sheet_id"] + ".*") if p != path]
+        stem = path.name.removesuffix(".truth.json")  # the page's file, beside its sidecar
+        (page,) = [p for p in path.parent.glob(stem + ".*") if p != path]
         got = _outcome(sidecar["source"], page, sidecar["sheet_id"], sidecar["url"])
         if got != _expected(sidecar):
             mismatches.append(sidecar["sheet_id"])

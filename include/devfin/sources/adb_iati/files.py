@@ -33,6 +33,11 @@ class Piece:
     content: bytes
 
 
+def unnamed_sheet_id(file_id: str, position: int) -> str:
+    """The sheet id of a file's activity without identifier: named after its file and place."""
+    return f"{file_id}#activity-{position}"
+
+
 def split(content: bytes, *, sheet_id: str) -> Iterator[Piece]:
     """The activities of the file `sheet_id` (`iati-activities-ph`), in file order."""
     context = etree.iterparse(
@@ -78,7 +83,7 @@ def _piece(
 ) -> Piece:
     identifier = (element.findtext("iati-identifier") or "").strip()
     if not identifier:
-        sheet_id = f"{file_id}#activity-{position}"
+        sheet_id = unnamed_sheet_id(file_id, position)
     else:
         seen[identifier] += 1
         count = seen[identifier]

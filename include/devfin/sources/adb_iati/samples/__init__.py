@@ -101,7 +101,9 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
     body = "".join(render_file([activity], GENERATED))
     truth = truth_of(activity, 1)
     named = activity.identifier is not None and activity.identifier.strip()
-    sheet_id = activity.identifier.strip() if named else f"iati-sample-{index:05d}"
+    stem = activity.identifier.strip() if named else f"iati-sample-{index:05d}"
+    # as the fetch stage names a file's activity without identifier (`files.unnamed_sheet_id`)
+    sheet_id = stem if named else f"{stem}#activity-1"
     url = f"{URL_PREFIX}{country.lower()}.xml#{sheet_id}"
     parsed = truth if isinstance(truth, ParsedSheet) else None
     return Sample(
@@ -116,4 +118,5 @@ def generate(rng: random.Random, index: int, defect: str | None) -> Sample:
         renderings={"xml": Rendering("xml", ".xml", body, parsed)},
         mixed="xml",
         native="xml",
+        file_stem=stem,
     )
