@@ -1,5 +1,6 @@
 -- The data-quality scorecard: per run and source, the sheets fetched, loaded and quarantined, the
--- checks passed and failed (GX suites and earlier dbt builds), and the fill rates of the fields.
+-- checks passed and failed (GX suites and earlier dbt builds), the fill rates of the fields, and,
+-- on the latest run of each of the two reconciled sources, how the reconciliation stands now.
 -- A view, unlike the other marts: every run writes the audit tables, also a run that loads no new
 -- sheet version and so rebuilds no mart (devfin.marts.build_marts); the scorecard shows it at once.
 {{ config(materialized='view') }}
@@ -21,6 +22,12 @@ dq_results as (
 quarantine as (
 
     select * from {{ ref('stg_audit__quarantine') }}
+
+),
+
+reconciled as (
+
+    select * from {{ ref('reconciliation_pds_iati') }}
 
 ),
 
@@ -113,6 +120,66 @@ quarantined as (
 
 ),
 
+-- the reconciliation is the marts' present state, not a run's: it goes on the latest run of each
+-- source it compares, the run whose sheets it reflects (none later)
+latest_reconciled_runs as (
+
+    select
+        load_runs.load_id,
+        load_runs.source_key,
+        row_number() over (
+            partition by load_runs.source_key
+            order by load_runs.started_at desc nulls last, load_runs.load_id desc
+        ) as run_rank
+
+    from load_runs
+
+    where load_runs.source_key in ('adb_pds', 'adb_iati')
+
+),
+
+reconciliation_counted as (
+
+    select
+        count(*) as reconciled_project_fields,
+        count(case when reconciled.verdict = 'agree' then 1 end) as reconciliation_agree,
+        count(case when reconciled.verdict = 'within_tolerance' then 1 end)
+            as reconciliation_within_tolerance,
+        count(case when reconciled.verdict = 'differ' then 1 end) as reconciliation_differ,
+        count(case when reconciled.verdict in ('only_pds', 'only_iati') then 1 end)
+            as reconciliation_only_one_source,
+        -- the denominator of reconciliation_summary's agreement_rate: rows of projects in both
+        count(
+            case when reconciled.pds_sheet_id is not null and reconciled.iati_identifiers is not null then 1 end
+        ) as reconciled_in_both_sources
+
+    from reconciled
+
+),
+
+reconciliation as (
+
+    select
+        latest_reconciled_runs.load_id,
+        latest_reconciled_runs.source_key,
+        reconciliation_counted.reconciled_project_fields,
+        reconciliation_counted.reconciliation_agree,
+        reconciliation_counted.reconciliation_within_tolerance,
+        reconciliation_counted.reconciliation_differ,
+        reconciliation_counted.reconciliation_only_one_source,
+        {{ ratio(
+            'reconciliation_counted.reconciliation_agree + reconciliation_counted.reconciliation_within_tolerance',
+            'reconciliation_counted.reconciled_in_both_sources'
+        ) }} as reconciliation_agreement_rate
+
+    from latest_reconciled_runs
+
+    cross join reconciliation_counted
+
+    where latest_reconciled_runs.run_rank = 1
+
+),
+
 final as (
 
     select
@@ -139,7 +206,13 @@ final as (
         coalesce(fill_rates_summed.fields_measured, 0) as fill_rate_fields_measured,
         coalesce(fill_rates_summed.fields_not_always_filled, 0) as fill_rate_fields_not_always_filled,
         fill_rates_summed.average_fill_rate,
-        fill_rates_summed.min_fill_rate
+        fill_rates_summed.min_fill_rate,
+        reconciliation.reconciled_project_fields,
+        reconciliation.reconciliation_agree,
+        reconciliation.reconciliation_within_tolerance,
+        reconciliation.reconciliation_differ,
+        reconciliation.reconciliation_only_one_source,
+        reconciliation.reconciliation_agreement_rate
 
     from run_sources
 
@@ -158,6 +231,10 @@ final as (
     left join quarantined
         on run_sources.load_id = quarantined.load_id
         and run_sources.source_key = quarantined.source_key
+
+    left join reconciliation
+        on run_sources.load_id = reconciliation.load_id
+        and run_sources.source_key = reconciliation.source_key
 
 )
 
